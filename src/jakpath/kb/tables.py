@@ -1,0 +1,399 @@
+"""Table schemas of the knowledge base: columns, types, enumerations, ranges and references.
+
+The schemas are the single definition of the data files described in ``data/SCHEMA.md``;
+loading and validation both read them, so a column added here is checked everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+QUALITY_TIERS = ("primary", "label", "review", "vendor", "compilation", "derived", "assumption")
+"""Quality tiers of a value, best first (see data/SCHEMA.md)."""
+
+JAK_IDS = ("JAK1", "JAK2", "JAK3", "TYK2")
+ENZYME_TARGETS = (*JAK_IDS, "TYK2_JH2")
+YES_NO = ("yes", "no")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table: its type and the checks the validator applies."""
+
+    name: str
+    kind: str = "str"  # str | float | int
+    required: bool = False
+    choices: tuple[str, ...] | None = None
+    min_value: float | None = None
+    max_value: float | None = None
+    ref: str | None = None  # "table.column" this column must resolve in
+    multi: bool = False  # ';'-separated list
+
+
+@dataclass(frozen=True)
+class Table:
+    """A knowledge-base table: file stem, key columns and columns."""
+
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ()
+    multi_file: bool = False  # sources*.csv
+    optional: bool = False  # an empty or missing file is allowed
+    numeric_value: str | None = None  # the column holding the table's number (needs a location)
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def column_names(self) -> list[str]:
+        """Names of the columns in schema order."""
+        return [c.name for c in self.columns]
+
+
+def _prov(numeric: bool = True) -> tuple[Column, ...]:
+    """Provenance columns shared by tables that carry claims or numbers."""
+    return (
+        Column("source_ids", required=True, ref="sources.source_id", multi=True),
+        Column("location", required=numeric),
+    )
+
+
+_QUALITY = Column("quality", required=True, choices=QUALITY_TIERS)
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in [
+        Table(
+            "sources",
+            (
+                Column("source_id", required=True),
+                Column("kind", required=True,
+                       choices=("paper", "label", "review", "database", "vendor", "web", "book")),
+                Column("citation", required=True),
+                Column("doi"),
+                Column("pmid"),
+                Column("url"),
+                Column("note"),
+            ),
+            key=("source_id",),
+            multi_file=True,
+        ),
+        Table(
+            "jaks",
+            (
+                Column("jak_id", required=True, choices=JAK_IDS),
+                Column("name", required=True),
+                Column("hgnc_id", required=True),
+                Column("uniprot_id", required=True),
+                Column("gene_symbol", required=True),
+                *_prov(numeric=False),
+            ),
+            key=("jak_id",),
+        ),
+        Table(
+            "atp_km",
+            (
+                Column("jak_id", required=True, ref="jaks.jak_id"),
+                Column("atp_km_uM", "float", required=True, min_value=0.1, max_value=5000),
+                Column("construct"),
+                *_prov(),
+                _QUALITY,
+                Column("note"),
+            ),
+            optional=True,
+            numeric_value="atp_km_uM",
+        ),
+        Table(
+            "cytokines",
+            (
+                Column("cytokine_id", required=True),
+                Column("name", required=True),
+                Column("synonyms", multi=True),
+                Column("family"),
+                Column("jak_signalling", required=True, choices=YES_NO),
+                Column("safety_class", choices=(
+                    "haematopoiesis", "lymphocyte_nk", "antiviral", "metabolic_endocrine", "other")),
+                Column("role"),
+                Column("stats"),
+                Column("hgnc_symbols"),
+                *_prov(numeric=False),
+                Column("note"),
+            ),
+            key=("cytokine_id",),
+        ),
+        Table(
+            "receptors",
+            (
+                Column("receptor_id", required=True),
+                Column("cytokine_id", required=True, ref="cytokines.cytokine_id"),
+                Column("name", required=True),
+                Column("canonical", required=True, choices=YES_NO),
+                Column("cell_context"),
+                Column("stats"),
+                Column("certainty", required=True, choices=("established", "uncertain")),
+                *_prov(numeric=False),
+                Column("note"),
+            ),
+            key=("receptor_id",),
+        ),
+        Table(
+            "receptor_chains",
+            (
+                Column("receptor_id", required=True, ref="receptors.receptor_id"),
+                Column("chain", required=True),
+                Column("jak_id", required=True, ref="jaks.jak_id"),
+                Column("certainty", required=True, choices=("established", "uncertain")),
+                *_prov(numeric=False),
+                Column("note"),
+            ),
+            key=("receptor_id", "chain", "jak_id"),
+        ),
+        Table(
+            "upstream_drivers",
+            (
+                Column("cytokine_id", required=True, ref="cytokines.cytokine_id"),
+                Column("driver_cytokine_id", required=True, ref="cytokines.cytokine_id"),
+                Column("dependency_weight", "float", required=True, min_value=0, max_value=1),
+                *_prov(),
+                _QUALITY,
+                Column("note"),
+            ),
+            key=("cytokine_id", "driver_cytokine_id"),
+            numeric_value="dependency_weight",
+        ),
+        Table(
+            "readouts",
+            (
+                Column("readout_id", required=True),
+                Column("cytokine_id", required=True, ref="cytokines.cytokine_id"),
+                Column("pstat", required=True),
+                Column("cell_type"),
+                Column("matrix", required=True,
+                       choices=("whole_blood", "pbmc", "primary_cells", "cell_line")),
+                Column("canonical", required=True, choices=YES_NO),
+                *_prov(numeric=False),
+                Column("note"),
+            ),
+            key=("readout_id",),
+        ),
+        Table(
+            "diseases",
+            (
+                Column("disease_id", required=True),
+                Column("name", required=True),
+                Column("synonyms", multi=True),
+                Column("mondo_id"),
+                Column("efo_id"),
+                Column("category", choices=(
+                    "skin", "rheumatic", "gastrointestinal", "systemic", "transplant", "haematologic")),
+                Column("seed_disease", choices=YES_NO),
+                *_prov(numeric=False),
+                Column("note"),
+            ),
+            key=("disease_id",),
+        ),
+        Table(
+            "disease_drivers",
+            (
+                Column("disease_id", required=True, ref="diseases.disease_id"),
+                Column("cytokine_id", required=True, ref="cytokines.cytokine_id"),
+                Column("rank", "int", required=True, min_value=1, max_value=3),
+                Column("certainty", required=True, choices=("established", "uncertain")),
+                Column("evidence_note"),
+                *_prov(numeric=False),
+                Column("note"),
+            ),
+            key=("disease_id", "cytokine_id"),
+        ),
+        Table(
+            "drugs",
+            (
+                Column("drug_id", required=True),
+                Column("name", required=True),
+                Column("synonyms", multi=True),
+                Column("chembl_id"),
+                Column("mechanism", required=True,
+                       choices=("atp_competitive", "allosteric_tyk2_jh2", "covalent_jak3")),
+                Column("selectivity"),
+                Column("status", required=True, choices=("approved", "investigational", "metabolite")),
+                Column("route"),
+                Column("parent_drug_id", ref="drugs.drug_id"),
+                Column("smiles"),
+                *_prov(numeric=False),
+                Column("note"),
+            ),
+            key=("drug_id",),
+        ),
+        Table(
+            "drug_properties",
+            (
+                Column("drug_id", required=True, ref="drugs.drug_id"),
+                Column("property", required=True, choices=(
+                    "mw_free_base", "plasma_protein_binding", "fraction_unbound", "bioavailability",
+                    "blood_to_plasma", "relative_potency_to_parent",
+                    "metabolite_to_parent_auc_ratio")),
+                Column("value", "float", required=True, min_value=0),
+                Column("unit"),
+                Column("chosen", required=True, choices=YES_NO),
+                *_prov(),
+                _QUALITY,
+                Column("derived_from"),
+                Column("note"),
+            ),
+            numeric_value="value",
+        ),
+        Table(
+            "enzyme_potency",
+            (
+                Column("record_id", required=True),
+                Column("drug_id", required=True, ref="drugs.drug_id"),
+                Column("target", required=True, choices=ENZYME_TARGETS),
+                Column("measure", required=True, choices=("IC50", "Ki", "Kd")),
+                Column("relation", choices=("=", "<", ">", "<=", ">=", "~")),
+                Column("value_nM", "float", required=True, min_value=1e-4, max_value=1e6),
+                Column("atp_uM", "float", min_value=0, max_value=10000),
+                Column("atp_note"),
+                Column("construct"),
+                Column("assay_set"),
+                Column("chembl_assay_id"),
+                *_prov(),
+                _QUALITY,
+                Column("derived_from"),
+                Column("note"),
+            ),
+            key=("record_id",),
+            numeric_value="value_nM",
+        ),
+        Table(
+            "cellular_potency",
+            (
+                Column("record_id", required=True),
+                Column("drug_id", required=True, ref="drugs.drug_id"),
+                Column("cytokine_id", required=True, ref="cytokines.cytokine_id"),
+                Column("stimulus"),
+                Column("readout"),
+                Column("cell_type"),
+                Column("matrix", required=True,
+                       choices=("whole_blood", "pbmc", "primary_cells", "cell_line")),
+                Column("species"),
+                Column("concentration_basis", required=True, choices=("total_blood", "medium")),
+                Column("measure", required=True, choices=("IC50", "EC50")),
+                Column("relation", choices=("=", "<", ">", "<=", ">=", "~")),
+                Column("value_nM", "float", required=True, min_value=1e-4, max_value=1e6),
+                Column("donor"),
+                Column("assay_set"),
+                Column("chembl_assay_id"),
+                *_prov(),
+                _QUALITY,
+                Column("note"),
+            ),
+            key=("record_id",),
+            numeric_value="value_nM",
+        ),
+        Table(
+            "pk_models",
+            (
+                Column("model_id", required=True),
+                Column("drug_id", required=True, ref="drugs.drug_id"),
+                Column("formulation", required=True, choices=("IR", "XR", "topical")),
+                Column("structure", required=True, choices=("one_cmt", "two_cmt", "observed_css")),
+                Column("absorption", choices=("first_order", "zero_order", "mixed", "none")),
+                Column("population"),
+                Column("chosen", required=True, choices=YES_NO),
+                *_prov(numeric=False),
+                _QUALITY,
+                Column("note"),
+            ),
+            key=("model_id",),
+        ),
+        Table(
+            "pk_parameters",
+            (
+                Column("model_id", required=True, ref="pk_models.model_id"),
+                Column("parameter", required=True, choices=(
+                    "CL_F", "V_F", "Q_F", "V2_F", "ka", "tlag", "D1", "frac_zero_order",
+                    "ka_first_order", "F", "css_nM", "omega_CL", "omega_V", "omega_ka")),
+                Column("value", "float", required=True, min_value=0),
+                Column("unit"),
+                *_prov(),
+                _QUALITY,
+                Column("derived_from"),
+                Column("note"),
+            ),
+            key=("model_id", "parameter"),
+            numeric_value="value",
+        ),
+        Table(
+            "pk_observations",
+            (
+                Column("drug_id", required=True, ref="drugs.drug_id"),
+                Column("formulation", required=True, choices=("IR", "XR", "topical")),
+                Column("dose_mg", "float", min_value=0, max_value=2000),
+                Column("interval_h", "float", min_value=0, max_value=24 * 14),
+                Column("state", required=True, choices=("single", "steady")),
+                Column("metric", required=True, choices=(
+                    "cmax", "tmax", "auc_tau", "auc_inf", "t_half", "ctrough", "css")),
+                Column("value", "float", required=True, min_value=0),
+                Column("unit", required=True, choices=("ng/mL", "h", "ng*h/mL", "nM", "nM*h")),
+                Column("population"),
+                *_prov(),
+                _QUALITY,
+                Column("note"),
+            ),
+            numeric_value="value",
+        ),
+        Table(
+            "approvals",
+            (
+                Column("drug_id", required=True, ref="drugs.drug_id"),
+                Column("brand"),
+                Column("agency", required=True, choices=("FDA", "EMA", "PMDA", "NMPA", "MHRA")),
+                Column("disease_id", ref="diseases.disease_id"),
+                Column("indication", required=True),
+                Column("year", "int", min_value=1990, max_value=2030),
+                Column("dose_mg", "float", min_value=0, max_value=2000),
+                Column("interval_h", "float", min_value=0, max_value=24 * 14),
+                Column("formulation", choices=("IR", "XR", "topical")),
+                Column("regimen_text"),
+                *_prov(numeric=False),
+                Column("note"),
+            ),
+        ),
+        Table(
+            "boxed_warnings",
+            (
+                Column("drug_id", required=True, ref="drugs.drug_id"),
+                Column("agency", required=True),
+                Column("warning", required=True),
+                *_prov(numeric=False),
+            ),
+            optional=True,
+        ),
+        Table(
+            "cases",
+            (
+                Column("case_id", required=True),
+                Column("disease_id", required=True, ref="diseases.disease_id"),
+                Column("drug_id", required=True, ref="drugs.drug_id"),
+                Column("regimen_text"),
+                Column("dose_mg", "float", min_value=0, max_value=2000),
+                Column("interval_h", "float", min_value=0, max_value=24 * 14),
+                Column("route"),
+                Column("n_patients", "int", min_value=1, max_value=100000),
+                Column("age"),
+                Column("sex"),
+                Column("prior_failed"),
+                Column("time_to_response"),
+                Column("outcome", required=True, choices=(
+                    "complete", "partial", "none", "worse", "mixed", "not_reported")),
+                Column("outcome_text"),
+                Column("adverse_events"),
+                Column("follow_up"),
+                Column("study_type", required=True, choices=(
+                    "case_report", "case_series", "cohort", "randomised_trial", "open_label_trial")),
+                *_prov(numeric=False),
+                Column("note"),
+            ),
+            key=("case_id",),
+        ),
+    ]
+}
+"""Every table of the knowledge base, by name."""

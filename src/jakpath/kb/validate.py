@@ -1,0 +1,246 @@
+"""Validation of the knowledge base: schema, types, units, ranges, references, sources.
+
+Every problem names its file and line so a curator can fix it; ``jakpath kb validate``
+prints them and exits non-zero when there is any error.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from jakpath.kb.load import RawTable, read_tables
+from jakpath.kb.tables import TABLES, Column
+
+# Expected units and plausible ranges of named quantities. A unit outside these sets is a
+# "unit" error; a value outside the range a "range" error (a typo or a unit slip, e.g. mL/min
+# typed as L/h). Ranges are deliberately wide: they catch slips, not pharmacology.
+PROPERTY_UNITS: dict[str, tuple[set[str], float, float]] = {
+    "mw_free_base": ({"g/mol"}, 100.0, 1500.0),
+    "plasma_protein_binding": ({"%", "pct", "percent"}, 0.0, 100.0),
+    "fraction_unbound": ({"fraction", ""}, 0.0, 1.0),
+    "bioavailability": ({"%", "pct", "percent"}, 0.0, 100.0),
+    "blood_to_plasma": ({"ratio", ""}, 0.1, 10.0),
+    "relative_potency_to_parent": ({"fraction", "ratio", ""}, 0.0, 10.0),
+    "metabolite_to_parent_auc_ratio": ({"ratio", ""}, 0.0, 1000.0),
+}
+PK_PARAMETER_UNITS: dict[str, tuple[set[str], float, float]] = {
+    "CL_F": ({"L/h"}, 0.05, 2000.0),
+    "Q_F": ({"L/h"}, 0.01, 2000.0),
+    "V_F": ({"L"}, 1.0, 20000.0),
+    "V2_F": ({"L"}, 1.0, 50000.0),
+    "ka": ({"1/h"}, 0.005, 100.0),
+    "ka_first_order": ({"1/h"}, 0.001, 100.0),
+    "tlag": ({"h"}, 0.0, 12.0),
+    "D1": ({"h"}, 0.0, 48.0),
+    "frac_zero_order": ({"fraction", ""}, 0.0, 1.0),
+    "F": ({"fraction", ""}, 0.0, 1.0),
+    "css_nM": ({"nM"}, 0.0, 1e5),
+    "omega_CL": ({"CV", "fraction", ""}, 0.0, 3.0),
+    "omega_V": ({"CV", "fraction", ""}, 0.0, 3.0),
+    "omega_ka": ({"CV", "fraction", ""}, 0.0, 5.0),
+}
+OBSERVATION_RANGES: dict[str, tuple[set[str], float, float]] = {
+    "cmax": ({"ng/mL", "nM"}, 0.0, 1e5),
+    "ctrough": ({"ng/mL", "nM"}, 0.0, 1e5),
+    "css": ({"ng/mL", "nM"}, 0.0, 1e5),
+    "tmax": ({"h"}, 0.0, 48.0),
+    "t_half": ({"h"}, 0.1, 500.0),
+    "auc_tau": ({"ng*h/mL", "nM*h"}, 0.0, 1e7),
+    "auc_inf": ({"ng*h/mL", "nM*h"}, 0.0, 1e7),
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding of the validator."""
+
+    kind: str  # schema | type | unit | range | reference | source | duplicate | consistency
+    file: str
+    line: int
+    message: str
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: [{self.kind}] {self.message}"
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, kind: str, where: tuple[str, int], message: str, severity: str = "error"):
+        self.problems.append(Problem(kind, where[0], where[1], message, severity))
+
+
+def _check_cell(col: Column, value: str, where, out: _Collector, table: str) -> None:
+    if not value:
+        if col.required:
+            kind = "source" if col.name in ("source_ids", "location") else "schema"
+            out.add(kind, where, f"{table}.{col.name} is empty (required)")
+        return
+    if col.kind in ("float", "int"):
+        try:
+            number = float(value)
+        except ValueError:
+            out.add("type", where, f"{table}.{col.name}={value!r} is not a number")
+            return
+        if math.isnan(number) or math.isinf(number):
+            out.add("type", where, f"{table}.{col.name}={value!r} is not a finite number")
+            return
+        if col.kind == "int" and not number.is_integer():
+            out.add("type", where, f"{table}.{col.name}={value!r} is not an integer")
+        if col.min_value is not None and number < col.min_value:
+            out.add("range", where, f"{table}.{col.name}={value} is below {col.min_value}")
+        if col.max_value is not None and number > col.max_value:
+            out.add("range", where, f"{table}.{col.name}={value} is above {col.max_value}")
+    if col.choices is not None and value not in col.choices:
+        out.add("schema", where,
+                f"{table}.{col.name}={value!r} is not one of {', '.join(col.choices)}")
+
+
+def _ids(raw: dict[str, RawTable], ref: str) -> set[str]:
+    table, column = ref.split(".")
+    return {r.get(column, "") for r in raw[table].rows}
+
+
+def _check_units(raw: dict[str, RawTable], out: _Collector) -> None:
+    specs = (
+        ("drug_properties", "property", PROPERTY_UNITS),
+        ("pk_parameters", "parameter", PK_PARAMETER_UNITS),
+        ("pk_observations", "metric", OBSERVATION_RANGES),
+    )
+    for table, key, spec in specs:
+        t = raw[table]
+        for row, where in zip(t.rows, t.lines, strict=True):
+            name = row.get(key, "")
+            if name not in spec:
+                continue
+            units, low, high = spec[name]
+            unit = row.get("unit", "")
+            if unit not in units:
+                out.add("unit", where,
+                        f"{table}: {name} has unit {unit!r}; expected one of {sorted(units)}")
+                continue
+            try:
+                value = float(row.get("value", ""))
+            except ValueError:
+                continue
+            if not (low <= value <= high):
+                out.add("range", where,
+                        f"{table}: {name}={value} {unit} is outside the plausible range "
+                        f"[{low}, {high}]")
+
+
+def _check_consistency(raw: dict[str, RawTable], out: _Collector) -> None:
+    # exactly one chosen value per (drug, property)
+    chosen: dict[tuple[str, str], list] = defaultdict(list)
+    t = raw["drug_properties"]
+    for row, where in zip(t.rows, t.lines, strict=True):
+        chosen[(row.get("drug_id", ""), row.get("property", ""))].append((row, where))
+    for (drug, prop), entries in chosen.items():
+        n = sum(r.get("chosen") == "yes" for r, _ in entries)
+        if n != 1:
+            out.add("consistency", entries[0][1],
+                    f"drug_properties: {drug}/{prop} has {n} rows with chosen=yes (need 1)")
+    # one canonical receptor per JAK-signalling cytokine
+    canon = Counter(r["cytokine_id"] for r in raw["receptors"].rows if r.get("canonical") == "yes")
+    receptors_of = {r["cytokine_id"] for r in raw["receptors"].rows}
+    cyt = raw["cytokines"]
+    for row, where in zip(cyt.rows, cyt.lines, strict=True):
+        cid = row.get("cytokine_id", "")
+        if row.get("jak_signalling") == "yes":
+            if canon.get(cid, 0) != 1:
+                out.add("consistency", where,
+                        f"cytokine {cid} signals through JAKs but has {canon.get(cid, 0)} "
+                        "canonical receptors (need 1)")
+        elif cid in receptors_of:
+            out.add("consistency", where, f"cytokine {cid} is non-JAK but has a JAK receptor")
+    # every receptor has at least one chain
+    with_chains = {r["receptor_id"] for r in raw["receptor_chains"].rows}
+    rec = raw["receptors"]
+    for row, where in zip(rec.rows, rec.lines, strict=True):
+        if row.get("receptor_id") not in with_chains:
+            out.add("consistency", where, f"receptor {row.get('receptor_id')} has no chains")
+    # one chosen PK model per drug and formulation
+    models: dict[tuple[str, str], list] = defaultdict(list)
+    pm = raw["pk_models"]
+    for row, where in zip(pm.rows, pm.lines, strict=True):
+        if row.get("chosen") == "yes":
+            models[(row.get("drug_id", ""), row.get("formulation", ""))].append(where)
+    for (drug, form), wheres in models.items():
+        if len(wheres) > 1:
+            out.add("consistency", wheres[1],
+                    f"pk_models: {drug}/{form} has {len(wheres)} chosen models (need 1)")
+    # sources need an address
+    src = raw["sources"]
+    for row, where in zip(src.rows, src.lines, strict=True):
+        if not (row.get("doi") or row.get("pmid") or row.get("url")) and row.get("kind") not in (
+            "label", "book"):
+            out.add("source", where,
+                    f"source {row.get('source_id')} has no DOI, PMID or URL")
+        pmid = row.get("pmid", "")
+        if pmid and not pmid.isdigit():
+            out.add("type", where, f"source {row.get('source_id')}: pmid {pmid!r} is not digits")
+        doi = row.get("doi", "")
+        if doi and not doi.startswith("10."):
+            out.add("type", where, f"source {row.get('source_id')}: doi {doi!r} must start 10.")
+
+
+def validate(data_dir: Path | str | None = None,
+             raw: dict[str, RawTable] | None = None) -> list[Problem]:
+    """Check every table; return all problems found (empty list: the data are valid)."""
+    raw = raw if raw is not None else read_tables(data_dir)
+    out = _Collector()
+    for name, table in TABLES.items():
+        t = raw[name]
+        if t.missing:
+            if not table.optional:
+                out.add("schema", (f"{name}.csv", 0), f"table file {name}.csv is missing")
+            continue
+        missing_cols = [c for c in table.column_names if c not in t.header]
+        if missing_cols:
+            out.add("schema", (t.files[0], 1),
+                    f"{name}: missing column(s) {', '.join(missing_cols)}")
+        unknown = [h for h in t.header if h not in table.column_names]
+        if unknown:
+            out.add("schema", (t.files[0], 1),
+                    f"{name}: unknown column(s) {', '.join(unknown)}", severity="warning")
+        refs = {c.name: _ids(raw, c.ref) for c in table.columns if c.ref}
+        seen: dict[tuple, tuple[str, int]] = {}
+        for row, where in zip(t.rows, t.lines, strict=True):
+            if "__extra__" in row:
+                out.add("schema", where, f"{name}: row has more cells than the header")
+            for col in table.columns:
+                value = row.get(col.name, "")
+                _check_cell(col, value, where, out, name)
+                if col.ref and value:
+                    values = [v.strip() for v in value.split(";")] if col.multi else [value]
+                    for v in values:
+                        if v and v not in refs[col.name]:
+                            kind = "source" if col.name == "source_ids" else "reference"
+                            out.add(kind, where, f"{name}.{col.name}: unknown id {v!r}")
+            if table.numeric_value and row.get(table.numeric_value) and not row.get("location"):
+                out.add("source", where,
+                        f"{name}: value without a location in its source")
+            if row.get("quality") == "derived" and "derived_from" in table.column_names \
+                    and not row.get("derived_from"):
+                out.add("source", where, f"{name}: derived value without derived_from")
+            if table.key:
+                key = tuple(row.get(k, "") for k in table.key)
+                if key in seen:
+                    first = seen[key]
+                    out.add("duplicate", where,
+                            f"{name}: duplicate id {'/'.join(key)} (first at {first[0]}:{first[1]})")
+                else:
+                    seen[key] = where
+    _check_units(raw, out)
+    _check_consistency(raw, out)
+    return out.problems
+
+
+def errors(problems: list[Problem]) -> list[Problem]:
+    """Only the problems of severity error."""
+    return [p for p in problems if p.severity == "error"]
