@@ -1,0 +1,43 @@
+"""jakpath: a cited, quantitative model of JAK inhibitors, cytokine pathways and diseases.
+
+Research and decision support, not medical advice.
+
+Public API::
+
+    import jakpath
+    kb = jakpath.load_kb()
+    jakpath.simulate("upadacitinib", "15 mg qd")      # concentration over time
+    jakpath.inhibition("tofacitinib", "5 mg bid")     # pathway x daily metric
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("jakpath")
+except PackageNotFoundError:  # running from a source tree
+    __version__ = "0.0.0+source"
+
+from jakpath.exposure.model import MissingDataError, pk_model, simulate  # noqa: E402
+from jakpath.exposure.regimen import Regimen, RegimenError, parse_regimen  # noqa: E402
+from jakpath.inhibition.pathways import inhibition  # noqa: E402
+from jakpath.inhibition.potency import potency_check, potency_table  # noqa: E402
+from jakpath.kb import KnowledgeBase, UnknownNameError, load_kb  # noqa: E402
+
+DISCLAIMER = ("jakpath is a research and decision-support tool, not medical advice. "
+              "Verify every number against its source before clinical use.")
+
+__all__ = [
+    "DISCLAIMER",
+    "KnowledgeBase",
+    "MissingDataError",
+    "Regimen",
+    "RegimenError",
+    "UnknownNameError",
+    "inhibition",
+    "load_kb",
+    "parse_regimen",
+    "pk_model",
+    "potency_check",
+    "potency_table",
+    "simulate",
+]

@@ -1,0 +1,283 @@
+"""The ``jakpath`` command line: a thin layer over the Python API."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import pandas as pd
+import typer
+
+from jakpath import __version__
+from jakpath.cli.output import DISCLAIMER, Format, console, emit, fail
+from jakpath.exposure.model import MissingDataError
+from jakpath.exposure.regimen import RegimenError
+from jakpath.kb import KnowledgeBaseError, UnknownNameError, load_kb
+
+app = typer.Typer(help=f"jakpath: JAK inhibitors, cytokine pathways and diseases. {DISCLAIMER}",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+kb_app = typer.Typer(help="Knowledge base: validate and count.", no_args_is_help=True)
+potency_app = typer.Typer(help="Pathway potencies: values used, tiers, prediction check.",
+                          invoke_without_command=True)
+pk_app = typer.Typer(help="PK models: check against label and paper figures.",
+                     no_args_is_help=True)
+app.add_typer(kb_app, name="kb")
+app.add_typer(potency_app, name="potency")
+app.add_typer(pk_app, name="pk")
+
+FORMAT_OPT = typer.Option(Format.table, "--format", "-f", help="table, json or csv")
+
+
+def handles_errors(func):
+    """Turn known bad-input errors into a clear message and exit code 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except (UnknownNameError, RegimenError, MissingDataError, ValueError) as exc:
+            fail(str(exc))
+        except KnowledgeBaseError as exc:
+            fail(str(exc), code=1)
+
+    return wrapper
+
+
+def _version_callback(value: bool):
+    if value:
+        kb = load_kb(strict=False)
+        console.print(f"jakpath {__version__} (data {kb.version})", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", callback=_version_callback,
+                                       is_eager=True, help="Show code and data versions.")):
+    """jakpath command line."""
+
+
+# --- knowledge base --------------------------------------------------------------------
+@kb_app.command("validate")
+def kb_validate(data_dir: Path = typer.Option(None, "--data-dir",
+                                              help="Validate this directory instead.")):
+    """Check schema, types, units, ranges, references and sources; exit 1 on any error."""
+    from jakpath.kb.validate import errors, validate
+
+    problems = validate(data_dir)
+    for p in problems:
+        style = "red" if p.severity == "error" else "yellow"
+        console.print(f"[{style}]{p.severity}[/] {p}", highlight=False)
+    n_err = len(errors(problems))
+    if n_err:
+        console.print(f"[bold red]{n_err} error(s)[/], {len(problems) - n_err} warning(s)")
+        raise typer.Exit(1)
+    console.print(f"[green]knowledge base valid[/] ({len(problems)} warning(s))")
+
+
+@kb_app.command("stats")
+@handles_errors
+def kb_stats(fmt: Format = FORMAT_OPT):
+    """Rows per table and the share of values per quality tier."""
+    kb = load_kb()
+    emit(kb.stats(), fmt, title="knowledge base", version=kb.version)
+
+
+# --- entities -----------------------------------------------------------------------------
+def _facts(df: pd.DataFrame, drop=()) -> pd.DataFrame:
+    return df.drop(columns=[c for c in drop if c in df.columns]).reset_index(drop=True)
+
+
+@app.command("drug")
+@handles_errors
+def drug_cmd(name: str, fmt: Format = FORMAT_OPT):
+    """Cited facts about a drug: identity, properties, enzyme potency, PK, approvals."""
+    kb = load_kb()
+    d = kb.drug(name)
+    ident = pd.DataFrame([{"field": k, "value": v} for k, v in {
+        "drug_id": d.drug_id, "name": d.name, "synonyms": "; ".join(d.synonyms),
+        "chembl_id": d.chembl_id, "mechanism": d.mechanism, "selectivity": d.selectivity,
+        "status": d.status, "route": d.route, "parent": d.parent_drug_id,
+        "sources": kb.cite(d.source_ids)}.items()])
+    props = _facts(kb.drug_properties[kb.drug_properties.drug_id == d.drug_id], ["drug_id"])
+    from jakpath.inhibition.potency import enzyme_summary
+
+    enz = enzyme_summary(kb)
+    enz = _facts(enz[enz.drug_id == d.drug_id], ["drug_id"])
+    models = kb.pk_models[kb.pk_models.drug_id == d.drug_id]
+    pk = _facts(kb.pk_parameters[kb.pk_parameters.model_id.isin(models.model_id)])
+    appr = _facts(kb.approvals[kb.approvals.drug_id == d.drug_id], ["drug_id"])
+    boxed = _facts(kb.boxed_warnings[kb.boxed_warnings.drug_id == d.drug_id], ["drug_id"])
+    if fmt == Format.table:
+        emit(ident, fmt, title=f"{d.name}")
+        emit(props, fmt, title="properties")
+        emit(enz, fmt, title="enzyme potency (Ki basis, geometric mean)")
+        emit(pk, fmt, title="PK parameters")
+        emit(appr, fmt, title="approvals")
+        emit(boxed, fmt, title="boxed warnings", version=kb.version)
+        return
+    sections = {"identity": ident, "properties": props, "enzyme_potency": enz,
+                "pk_parameters": pk, "approvals": appr, "boxed_warnings": boxed}
+    combined = pd.concat([s.assign(section=k) for k, s in sections.items()], ignore_index=True)
+    emit(combined, fmt, version=kb.version)
+
+
+@app.command("cytokine")
+@handles_errors
+def cytokine_cmd(name: str, fmt: Format = FORMAT_OPT):
+    """Cited facts about a cytokine: receptors, chains and JAKs, STATs, safety class."""
+    kb = load_kb()
+    c = kb.cytokine(name)
+    row = kb.cytokines[kb.cytokines.cytokine_id == c.cytokine_id]
+    rec = kb.receptors[kb.receptors.cytokine_id == c.cytokine_id]
+    chains = kb.receptor_chains[kb.receptor_chains.receptor_id.isin(rec.receptor_id)]
+    drivers = kb.upstream_drivers[(kb.upstream_drivers.cytokine_id == c.cytokine_id)
+                                  | (kb.upstream_drivers.driver_cytokine_id == c.cytokine_id)]
+    if fmt == Format.table:
+        emit(_facts(row).T.reset_index().rename(columns={"index": "field", 0: "value"}), fmt,
+             title=c.name)
+        emit(_facts(chains), fmt, title="receptor chains -> JAKs")
+        emit(_facts(drivers), fmt, title="upstream drivers (non-JAK links)", version=kb.version)
+        return
+    combined = pd.concat([row.assign(section="cytokine"), chains.assign(section="chains"),
+                          drivers.assign(section="upstream_drivers")], ignore_index=True)
+    emit(combined, fmt, version=kb.version)
+
+
+@app.command("disease")
+@handles_errors
+def disease_cmd(name: str, fmt: Format = FORMAT_OPT):
+    """Cited facts about a disease: identifiers and driving cytokines with weights."""
+    kb = load_kb()
+    d = kb.disease(name)
+    from jakpath.kb.weights import rule_text
+
+    drivers = kb.driver_weights(d.disease_id)
+    appr = kb.approvals[kb.approvals.disease_id == d.disease_id]
+    if fmt == Format.table:
+        emit(pd.DataFrame([{"disease_id": d.disease_id, "name": d.name, "MONDO": d.mondo_id,
+                            "EFO": d.efo_id, "synonyms": "; ".join(d.synonyms)}]), fmt,
+             title=d.name)
+        emit(_facts(drivers[["cytokine_id", "rank", "certainty", "weight", "evidence_note",
+                             "source_ids", "location"]]), fmt,
+             title=f"driving cytokines ({rule_text()})")
+        emit(_facts(appr, ["disease_id"]), fmt, title="approved JAK inhibitors",
+             version=kb.version)
+        return
+    emit(_facts(drivers).assign(disease_name=d.name, mondo_id=d.mondo_id), fmt,
+         version=kb.version)
+
+
+# --- exposure and inhibition ---------------------------------------------------------------
+@app.command("simulate")
+@handles_errors
+def simulate_cmd(drug: str, regimen: str,
+                 days: float = typer.Option(1.0, help="Days to simulate."),
+                 step: float = typer.Option(0.25, help="Output step in h."),
+                 single: bool = typer.Option(False, "--single",
+                                             help="From a first dose, not steady state."),
+                 fmt: Format = FORMAT_OPT,
+                 plot: Path = typer.Option(None, "--plot", help="Write a PNG/SVG figure.")):
+    """Concentration over time of DRUG at REGIMEN (steady state unless --single)."""
+    import math
+
+    from jakpath.exposure.model import simulate
+    from jakpath.exposure.regimen import parse_regimen
+
+    if not (days > 0 and math.isfinite(days)) or not (step > 0 and math.isfinite(step)):
+        fail("--days and --step must be positive numbers")
+    if days * 24 / step > 200_000:
+        fail("too many time points: raise --step or lower --days")
+    kb = load_kb()
+    reg = parse_regimen(regimen)
+    if single:
+        reg = reg.with_doses(max(1, math.ceil(days * 24 / reg.interval_h)))
+    df = simulate(drug, reg, days=days, step_h=step, kb=kb)
+    if plot:
+        from jakpath.plots import plot_regimen
+
+        plot_regimen(drug, reg, plot, kb=kb, days=days)
+        console.print(f"figure written to {plot}")
+    emit(df.drop(columns=["regimen_index"]), fmt, title=f"{drug} {reg.label()}",
+         version=kb.version)
+
+
+@app.command("inhibition")
+@handles_errors
+def inhibition_cmd(drug: str, regimen: str,
+                   pathway: list[str] = typer.Option(None, "--pathway", "-p",
+                                                     help="Cytokine(s); default all."),
+                   fmt: Format = FORMAT_OPT,
+                   plot: Path = typer.Option(None, "--plot", help="Write a PNG/SVG figure.")):
+    """Steady-state daily pathway inhibition of DRUG at REGIMEN (mean, hours >=50/90%, ...)."""
+    from jakpath.inhibition.pathways import inhibition
+
+    kb = load_kb()
+    df = inhibition(drug, regimen, pathways=pathway or None, kb=kb)
+    if plot:
+        from jakpath.exposure.regimen import parse_regimen
+        from jakpath.plots import plot_regimen
+
+        plot_regimen(drug, parse_regimen(regimen), plot, kb=kb, pathways=pathway or None)
+        console.print(f"figure written to {plot}")
+    shown = df if fmt != Format.table else df[[
+        "cytokine", "mean_inhibition", "hours_ge_50", "hours_ge_90", "trough_inhibition",
+        "peak_inhibition", "ic50_total_nM", "tier", "flags"]]
+    emit(shown, fmt, title=f"{drug} {regimen}: steady-state inhibition over 24 h",
+         version=kb.version)
+
+
+@potency_app.callback()
+@handles_errors
+def potency_cmd(ctx: typer.Context,
+                drug: str = typer.Argument(None, help="Drug name (omit with a subcommand)."),
+                fmt: Format = FORMAT_OPT):
+    """Per pathway: the potency used, its tier, basis, source and uncertainty."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if drug is None:
+        fail("give a DRUG, or a subcommand: check")
+    from jakpath.inhibition.potency import potency_table
+
+    kb = load_kb()
+    df = potency_table(kb, drug)
+    df = df.assign(uncertainty_fold=10 ** df.log10_sd)
+    shown = df if fmt != Format.table else df[[
+        "cytokine_id", "ic50_total_nM", "ic50_assay_nM", "tier", "basis", "n_values",
+        "uncertainty_fold", "sources", "flags"]]
+    emit(shown, fmt, title=f"pathway potency: {kb.drug_names.resolve(drug)}",
+         version=kb.version)
+
+
+@potency_app.command("check")
+@handles_errors
+def potency_check_cmd(fmt: Format = FORMAT_OPT):
+    """Leave-one-drug-out prediction of every measured cellular value; fold errors."""
+    import numpy as np
+
+    from jakpath.inhibition.potency import potency_check
+
+    kb = load_kb()
+    df = potency_check(kb)
+    emit(df.drop(columns=["prediction_inputs"]) if fmt == Format.table else df, fmt,
+         title="enzyme -> pathway prediction, leave one drug out", version=kb.version)
+    fe = df.fold_error.dropna()
+    if fmt == Format.table and len(fe):
+        console.print(f"n={len(fe)}  median fold error {np.median(fe):.2f}  "
+                      f"90th percentile {np.percentile(fe, 90):.2f}  "
+                      f"within 3-fold {np.mean(fe <= 3):.0%}")
+
+
+@pk_app.command("check")
+@handles_errors
+def pk_check_cmd(fmt: Format = FORMAT_OPT):
+    """Predicted / observed Cmax, Tmax, AUC, half-life for every figure in the KB."""
+    from jakpath.exposure.check import pk_check
+
+    kb = load_kb()
+    df = pk_check(kb)
+    emit(df, fmt, title="PK model vs label/paper figures", version=kb.version)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,68 @@
+"""Shared CLI output: tables (rich), JSON and CSV; errors with exit code 2."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from enum import Enum
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+err_console = Console(stderr=True)
+
+DISCLAIMER = ("jakpath is a research and decision-support tool, not medical advice. "
+              "Verify every number against its source before clinical use.")
+
+
+class Format(str, Enum):
+    """Output formats of data commands."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def fail(message: str, code: int = 2) -> None:
+    """Print an error and exit with ``code`` (2: bad input)."""
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def _clean(value):
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    return value
+
+
+def emit(df: pd.DataFrame, fmt: Format, title: str = "", version: str = "",
+         float_fmt: str = "{:.4g}", max_width: int | None = 60) -> None:
+    """Write a DataFrame as a rich table, JSON records or CSV to stdout."""
+    if fmt == Format.json:
+        records = [{k: _clean(v) for k, v in r.items()} for r in df.to_dict(orient="records")]
+        json.dump({"data_version": version, "rows": records}, sys.stdout, indent=1,
+                  default=str)
+        sys.stdout.write("\n")
+        return
+    if fmt == Format.csv:
+        sys.stdout.write(f"# jakpath data version {version}\n")
+        df.to_csv(sys.stdout, index=False)
+        return
+    table = Table(title=title or None, show_lines=False)
+    for col in df.columns:
+        table.add_column(str(col), overflow="fold", max_width=max_width)
+    for row in df.itertuples(index=False):
+        cells = []
+        for v in row:
+            if isinstance(v, float):
+                cells.append("" if math.isnan(v) else float_fmt.format(v))
+            else:
+                cells.append("" if v is None else str(v))
+        table.add_row(*cells)
+    console.print(table)
+    if version:
+        console.print(f"[dim]data version {version} - {DISCLAIMER}[/]", highlight=False)

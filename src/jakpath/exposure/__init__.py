@@ -1,0 +1,1 @@
+"""Exposure (PK): regimens, closed-form kernels, KB-backed models and simulation."""

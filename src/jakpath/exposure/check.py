@@ -1,0 +1,110 @@
+"""Check PK models against the label and paper figures in the knowledge base."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from jakpath.exposure.kernels import disposition
+from jakpath.exposure.model import (
+    MissingDataError,
+    concentrations_nM,
+    metabolites_of,
+    pk_model,
+)
+from jakpath.exposure.regimen import Regimen
+from jakpath.kb import KnowledgeBase, load_kb
+
+CHECK_STEP_H = 0.01
+"""Time step (h) of the grid Cmax/Tmax/AUC are read from."""
+
+TOLERANCE = 0.25
+"""Relative agreement the issue asks for (predicted within 25% of observed)."""
+
+SINGLE_DOSE_SPAN_HALF_LIVES = 12.0
+"""A single-dose profile is simulated for this many terminal half-lives (AUC to ~infinity)."""
+
+
+def terminal_half_life_h(model) -> float:
+    """Terminal half-life: the slowest of the disposition and absorption rates."""
+    p = model.pk_params(1)
+    _, lam = disposition(p, np)
+    rates = [float(r) for r in lam[0] if r > 0]
+    if model.absorption in (None, "", "first_order", "mixed"):
+        rates.append(float(p.ka_per_h[0]))
+    return math.log(2) / min(rates)
+
+
+def _predict(kb: KnowledgeBase, drug_id: str, formulation: str, dose_mg: float,
+             interval_h: float, state: str, metric: str, unit: str) -> tuple[float, str]:
+    parent_id = drug_id
+    met = None
+    drug = kb.drugs.set_index("drug_id").loc[drug_id]
+    if drug.status == "metabolite" and drug.parent_drug_id:
+        parent_id, met = drug.parent_drug_id, drug_id
+    model = pk_model(parent_id, formulation, kb)
+    if met is not None and met not in metabolites_of(parent_id, kb):
+        raise MissingDataError(f"no formation model for metabolite {met}")
+    analyte_model = pk_model(met, "IR", kb) if met else model
+    if metric == "t_half":
+        return terminal_half_life_h(analyte_model if met is None else model), model.model_id
+    if model.observed:
+        return model.params["css_nM"] * (
+            1.0 if unit.startswith("nM") else analyte_model.mw_g_per_mol / 1000.0), model.model_id
+    interval = interval_h if interval_h and interval_h > 0 else 24.0
+    if state == "steady":
+        reg = Regimen(dose_mg, interval, formulation)
+        t = np.arange(0.0, interval + CHECK_STEP_H / 2, CHECK_STEP_H)
+    else:
+        reg = Regimen(dose_mg, interval, formulation, n_doses=1)
+        span = SINGLE_DOSE_SPAN_HALF_LIVES * terminal_half_life_h(model)
+        if met is not None:
+            span = max(span, SINGLE_DOSE_SPAN_HALF_LIVES * terminal_half_life_h(analyte_model))
+        t = np.arange(0.0, span, CHECK_STEP_H)
+    c = concentrations_nM(model, [reg], t, kb, metabolite=met)[0]
+    to_unit = 1.0 if unit.startswith("nM") else analyte_model.mw_g_per_mol / 1000.0
+    if metric == "cmax":
+        return float(c.max()) * to_unit, model.model_id
+    if metric == "tmax":
+        return float(t[np.argmax(c)]), model.model_id
+    if metric == "ctrough":
+        return float(c[-1] if state == "steady" else c.min()) * to_unit, model.model_id
+    if metric == "css":
+        return float(np.trapezoid(c, t) / (t[-1] - t[0])) * to_unit, model.model_id
+    if metric in ("auc_tau", "auc_inf"):
+        if metric == "auc_inf" and met is None and state == "single":
+            auc = dose_mg * 1e6 / model.mw_g_per_mol / model.params["CL_F"]  # exact D/(CL/F)
+        else:
+            auc = float(np.trapezoid(c, t))
+        return auc * to_unit, model.model_id
+    raise ValueError(f"unknown metric {metric}")
+
+
+def pk_check(kb: KnowledgeBase | None = None) -> pd.DataFrame:
+    """Predicted / observed for every PK figure of the knowledge base.
+
+    Returns one row per observation with the model used, predicted and observed values, their
+    ratio and whether it lies within ``TOLERANCE``; rows the model cannot address (no model,
+    unit) carry the reason in ``note``.
+    """
+    kb = kb or load_kb()
+    rows = []
+    for r in kb.pk_observations.itertuples():
+        base = {"drug": r.drug_id, "formulation": r.formulation, "dose_mg": r.dose_mg,
+                "interval_h": r.interval_h, "state": r.state, "metric": r.metric,
+                "unit": r.unit, "observed": r.value, "population": r.population,
+                "source": f"{r.source_ids} @ {r.location}"}
+        try:
+            if r.metric != "t_half" and (r.dose_mg != r.dose_mg):
+                raise MissingDataError("observation has no dose")
+            pred, model_id = _predict(kb, r.drug_id, r.formulation, r.dose_mg,
+                                      r.interval_h, r.state, r.metric, r.unit)
+            ratio = pred / r.value if r.value else np.nan
+            rows.append({**base, "model": model_id, "predicted": pred, "ratio": ratio,
+                         "within_25pct": bool(abs(ratio - 1) <= TOLERANCE), "note": ""})
+        except (MissingDataError, KeyError, ValueError) as exc:
+            rows.append({**base, "model": "", "predicted": np.nan, "ratio": np.nan,
+                         "within_25pct": False, "note": str(exc)})
+    return pd.DataFrame(rows)

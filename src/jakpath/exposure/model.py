@@ -1,0 +1,217 @@
+"""PK models from the knowledge base, and concentration-time simulation of regimens.
+
+A drug's chosen model for a formulation supplies apparent (/F) parameters; doses in mg are
+converted to nmol with the free-base molecular weight, so concentrations come out in nM
+(total plasma), then unbound (x fraction unbound) and ng/mL (x MW / 1000).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from jakpath.exposure.kernels import PKParams, metabolite_terms, single_dose_terms, superpose
+from jakpath.exposure.regimen import Regimen, RegimenError, parse_regimen
+from jakpath.kb import KnowledgeBase, load_kb
+
+
+class MissingDataError(LookupError):
+    """The knowledge base lacks data a computation needs; the message says which."""
+
+
+@dataclass(frozen=True)
+class PKModel:
+    """A drug's PK model for one formulation, with where each parameter came from."""
+
+    drug_id: str
+    model_id: str
+    formulation: str
+    structure: str
+    absorption: str
+    params: dict[str, float]
+    sources: dict[str, str]  # parameter -> "source_ids @ location (quality)"
+    mw_g_per_mol: float
+    fraction_unbound: float | None
+    note: str = ""
+
+    @property
+    def observed(self) -> bool:
+        """True for topical products modelled by their observed steady-state level."""
+        return self.structure == "observed_css"
+
+    def pk_params(self, n: int = 1) -> PKParams:
+        """The model's parameters as (n,) arrays for the kernels."""
+        p = self.params
+        absorption = self.absorption or "first_order"
+        f0 = {"zero_order": 1.0, "first_order": 0.0}.get(
+            absorption, p.get("frac_zero_order", 0.0))
+        ka = p.get("ka", p.get("ka_first_order", 1.0))
+        q = p.get("Q_F", 0.0) if self.structure == "two_cmt" else 0.0
+        values = dict(cl_L_per_h=p["CL_F"], v_L=p["V_F"], q_L_per_h=q,
+                      v2_L=p.get("V2_F", 1.0) if q > 0 else 1.0, ka_per_h=ka,
+                      tlag_h=p.get("tlag", 0.0), d1_h=p.get("D1", 0.0), frac_zero_order=f0)
+        return PKParams(**{k: np.full(n, float(v)) for k, v in values.items()})
+
+
+def _fallback_formulation(models: pd.DataFrame, formulation: str) -> pd.DataFrame:
+    hit = models[models.formulation == formulation]
+    if len(hit) or formulation == "topical":
+        return hit
+    oral = models[models.formulation != "topical"]
+    return oral if len(oral.formulation.unique()) == 1 else hit
+
+
+def pk_model(drug: str, formulation: str = "IR", kb: KnowledgeBase | None = None) -> PKModel:
+    """The chosen PK model of a drug for a formulation.
+
+    If the drug has a single oral formulation with PK data (e.g. upadacitinib's extended
+    release tablet), an oral request uses it and says so in ``note``.
+
+    Raises:
+        UnknownNameError: unknown drug.
+        MissingDataError: no PK model, or no molecular weight, for this drug.
+    """
+    kb = kb or load_kb()
+    drug_id = kb.drug_names.resolve(drug)
+    models = kb.pk_models[(kb.pk_models.drug_id == drug_id) & (kb.pk_models.chosen == "yes")]
+    if models.empty:
+        with_pk = sorted(kb.pk_models[kb.pk_models.chosen == "yes"].drug_id.unique())
+        raise MissingDataError(
+            f"no PK model for {drug_id} in the knowledge base; drugs with PK: "
+            f"{', '.join(with_pk)}")
+    chosen = _fallback_formulation(models, formulation)
+    if chosen.empty:
+        raise MissingDataError(
+            f"no {formulation} PK model for {drug_id}; available formulations: "
+            f"{', '.join(sorted(models.formulation.unique()))}")
+    row = chosen.iloc[0]
+    note = ""
+    if row.formulation != formulation:
+        note = (f"{formulation} requested; {row.formulation} model used (the only oral "
+                f"formulation of {drug_id} with PK data)")
+    par = kb.pk_parameters[kb.pk_parameters.model_id == row.model_id]
+    params = {r.parameter: float(r.value) for r in par.itertuples()}
+    sources = {r.parameter: f"{r.source_ids} @ {r.location} ({r.quality})"
+               for r in par.itertuples()}
+    if row.structure != "observed_css":
+        missing = [k for k in ("CL_F", "V_F") if k not in params]
+        if row.structure == "two_cmt":
+            missing += [k for k in ("Q_F", "V2_F") if k not in params]
+        if missing:
+            raise MissingDataError(
+                f"PK model {row.model_id} of {drug_id} lacks {', '.join(missing)}")
+    elif "css_nM" not in params:
+        raise MissingDataError(f"topical model {row.model_id} of {drug_id} lacks css_nM")
+    mw = kb.chosen_property(drug_id, "mw_free_base")
+    if mw is None:
+        raise MissingDataError(f"no free-base molecular weight for {drug_id}")
+    fu = kb.chosen_property(drug_id, "fraction_unbound")
+    if fu is None:
+        ppb = kb.chosen_property(drug_id, "plasma_protein_binding")
+        fu = None if ppb is None else 1.0 - ppb / 100.0
+    return PKModel(drug_id, row.model_id, row.formulation, row.structure, row.absorption,
+                   params, sources, mw, fu, note)
+
+
+def metabolites_of(drug_id: str, kb: KnowledgeBase) -> list[str]:
+    """Active metabolites of a drug that have a formation PK model in the knowledge base."""
+    mets = kb.drugs[(kb.drugs.parent_drug_id == drug_id) & (kb.drugs.status == "metabolite")]
+    have = set(kb.pk_models[kb.pk_models.chosen == "yes"].drug_id)
+    return [m for m in mets.drug_id if m in have]
+
+
+def time_grid(regimen: Regimen, days: float = 1.0, step_h: float = 0.25) -> np.ndarray:
+    """Times (h) for a simulation: over ``days`` days at ``step_h`` steps, both ends included."""
+    n = int(round(days * 24.0 / step_h))
+    return np.linspace(0.0, days * 24.0, n + 1)
+
+
+def _as_regimens(regimens) -> list[Regimen]:
+    if isinstance(regimens, str | Regimen):
+        regimens = [regimens]
+    return [parse_regimen(r) for r in regimens]
+
+
+def concentrations_nM(model: PKModel, regimens: Sequence[Regimen], t: np.ndarray,
+                      kb: KnowledgeBase, metabolite: str | None = None) -> np.ndarray:
+    """Total plasma concentration (n_regimens, T) in nM of the parent or one metabolite."""
+    n = len(regimens)
+    if model.observed:
+        css = model.params["css_nM"]
+        return np.full((n, t.size), css)
+    p = model.pk_params(n)
+    dose_nmol = np.array([r.dose_mg for r in regimens]) * 1e6 / model.mw_g_per_mol
+    tau = np.array([r.interval_h for r in regimens])
+    steady = [r.steady_state for r in regimens]
+    if any(steady) and not all(steady):
+        raise RegimenError("mix of steady-state and finite-dose regimens in one call")
+    n_doses = None if all(steady) else np.array([float(r.n_doses) for r in regimens])
+    coef, rate, start, power = single_dose_terms(p, dose_nmol, np)
+    if metabolite is not None:
+        met = pk_model(metabolite, "IR", kb)
+        coef, rate, start, power = metabolite_terms(
+            coef, rate, start, power, p.cl_L_per_h, np.full(n, met.params["CL_F"]),
+            np.full(n, met.params["V_F"]))
+        # formation is in parent nmol; molar amounts are conserved, so nM stays nM
+    return superpose(coef, rate, start, power, t, tau, n_doses, np)
+
+
+def simulate(drug: str, regimen, *, days: float = 1.0, step_h: float = 0.25,
+             times_h: np.ndarray | None = None, kb: KnowledgeBase | None = None,
+             include_metabolites: bool = True) -> pd.DataFrame:
+    """Concentration over time of a drug (and its active metabolites) for one or more regimens.
+
+    Args:
+        drug: a name, brand or code.
+        regimen: a regimen text (``"15 mg qd"``), a :class:`Regimen`, or a list of either.
+            A regimen without ``n_doses`` is simulated at steady state.
+        days: simulated span (from a dose at time 0).
+        step_h: time step of the output grid.
+        times_h: explicit output times (overrides days/step).
+        kb: knowledge base (default: the shipped one).
+        include_metabolites: also simulate active metabolites that have a PK model.
+
+    Returns:
+        A tidy DataFrame: one row per regimen, analyte and time, with total and unbound
+        concentrations in nM and ng/mL and the model and basis used.
+    """
+    kb = kb or load_kb()
+    regimens = _as_regimens(regimen)
+    drug_id = kb.drug_names.resolve(drug)
+    frames = []
+    groups: dict[str, list[int]] = {}
+    for i, r in enumerate(regimens):
+        groups.setdefault(r.formulation, []).append(i)
+    for formulation, idx in groups.items():
+        regs = [regimens[i] for i in idx]
+        model = pk_model(drug_id, formulation, kb)
+        t = times_h if times_h is not None else time_grid(regs[0], days, step_h)
+        t = np.asarray(t, dtype=float)
+        analytes = [(drug_id, None, model)]
+        if include_metabolites and not model.observed:
+            analytes += [(m, m, pk_model(m, "IR", kb)) for m in metabolites_of(drug_id, kb)]
+        for analyte, met, amodel in analytes:
+            c = concentrations_nM(model, regs, t, kb, metabolite=met)
+            fu = amodel.fraction_unbound
+            for j, r in zip(idx, regs, strict=True):
+                frames.append(pd.DataFrame({
+                    "drug": drug_id,
+                    "regimen": r.label(),
+                    "regimen_index": j,
+                    "analyte": analyte,
+                    "time_h": t,
+                    "conc_total_nM": c[idx.index(j)],
+                    "conc_unbound_nM": c[idx.index(j)] * fu if fu is not None else np.nan,
+                    "conc_total_ng_per_mL": c[idx.index(j)] * amodel.mw_g_per_mol / 1000.0,
+                    "steady_state": r.steady_state,
+                    "pk_model": amodel.model_id,
+                    "pk_basis": ("observed steady-state plasma level (topical)"
+                                 if model.observed else "total plasma, closed form"),
+                    "note": model.note,
+                }))
+    out = pd.concat(frames, ignore_index=True)
+    out.attrs["data_version"] = kb.version
+    return out

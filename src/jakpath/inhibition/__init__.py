@@ -1,0 +1,1 @@
+"""Inhibition (PD): potency selection and prediction, Hill kernels, daily metrics."""
