@@ -65,13 +65,12 @@ def kb_validate(data_dir: Path = typer.Option(None, "--data-dir",
 
     problems = validate(data_dir)
     for p in problems:
-        style = "red" if p.severity == "error" else "yellow"
-        console.print(f"[{style}]{p.severity}[/] {p}", highlight=False)
+        typer.echo(f"{p.severity}: {p}")
     n_err = len(errors(problems))
     if n_err:
-        console.print(f"[bold red]{n_err} error(s)[/], {len(problems) - n_err} warning(s)")
+        typer.echo(f"{n_err} error(s), {len(problems) - n_err} warning(s)", err=True)
         raise typer.Exit(1)
-    console.print(f"[green]knowledge base valid[/] ({len(problems)} warning(s))")
+    typer.echo(f"knowledge base valid ({len(problems)} warning(s))")
 
 
 @kb_app.command("stats")
