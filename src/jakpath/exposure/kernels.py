@@ -127,6 +127,11 @@ def single_dose_terms(p: PKParams, dose: Any, xp=np):
 def superpose(coef, rate, start, power, t, tau, n_doses=None, xp=None):
     """Sum of the terms over doses at ``0, tau, 2 tau, ...`` evaluated at times ``t``.
 
+    With NumPy arrays, terms whose coefficient is zero for every subject are dropped and
+    plain decaying terms (``p = 0``, ``r > 0``, the common case) take a fast path with one
+    exponential per element (steady state) or two (finite doses); other array libraries run
+    the general form, which has no data-dependent shapes (so it can be traced by JAX).
+
     Args:
         coef, rate, start, power: (S, M) terms of one dose.
         t: (T,) or (S, T) times in h after the first dose (steady state: after any dose).
@@ -137,6 +142,62 @@ def superpose(coef, rate, start, power, t, tau, n_doses=None, xp=None):
         (S, T) concentrations.
     """
     xp = xp or array_namespace(coef, t)
+    if xp is np:
+        return _superpose_numpy(coef, rate, start, power, t, tau, n_doses)
+    return _superpose_general(coef, rate, start, power, t, tau, n_doses, xp)
+
+
+def _superpose_numpy(coef, rate, start, power, t, tau, n_doses):
+    """NumPy path: prune all-zero terms, fast path for plain decaying terms."""
+    t = np.asarray(t, dtype=float)
+    live = np.any(coef != 0, axis=0)
+    simple = live & np.all((power == 0) & (rate > 0), axis=0)
+    special = live & ~simple
+    out = None
+    if simple.any():
+        out = _superpose_simple(coef[:, simple], rate[:, simple], start[:, simple], t, tau,
+                                n_doses)
+    if special.any():
+        extra = _superpose_general(coef[:, special], rate[:, special], start[:, special],
+                                   power[:, special], t, tau, n_doses, np)
+        out = extra if out is None else out + extra
+    if out is None:
+        shape = (coef.shape[0], t.shape[-1])
+        return np.zeros(shape)
+    return out
+
+
+def _superpose_simple(coef, rate, start, t, tau, n_doses):
+    """Terms ``c e^{-r u}`` with r > 0: closed-form geometric sums, few temporaries."""
+    t3 = t[None, :, None] if t.ndim == 1 else t[:, :, None]
+    r = rate[:, None, :]
+    tau3 = tau[:, None, None]
+    scale = (coef / -np.expm1(-rate * tau[:, None]))[:, None, :]  # c / (1 - q)
+    elapsed = t3 - start[:, None, :]
+    k_last = np.floor(elapsed / tau3)
+    if n_doses is None:
+        u = elapsed - k_last * tau3
+        np.multiply(u, -r, out=u)
+        np.exp(u, out=u)
+        u *= scale
+        return u.sum(axis=-1)
+    n3 = np.asarray(n_doses, dtype=float)[:, None, None]
+    m = np.clip(k_last + 1.0, 0.0, n3)
+    # sum_{n<m} e^{-r(elapsed - n tau)} = (e^{-r u} - e^{-r (elapsed + tau)}) / (1 - q),
+    # u = elapsed - (m - 1) tau; both exponentials coincide when m = 0
+    u = elapsed - (m - 1.0) * tau3
+    np.multiply(u, -r, out=u)
+    np.exp(u, out=u)
+    elapsed += tau3
+    np.multiply(elapsed, -r, out=elapsed)
+    np.exp(elapsed, out=elapsed)
+    u -= elapsed
+    u *= scale
+    return u.sum(axis=-1)
+
+
+def _superpose_general(coef, rate, start, power, t, tau, n_doses, xp):
+    """Any terms (rate 0, power 1), any array library; no data-dependent shapes."""
     t = xp.asarray(t)
     t3 = t[None, :, None] if t.ndim == 1 else t[:, :, None]  # (S|1, T, 1)
     c = coef[:, None, :]

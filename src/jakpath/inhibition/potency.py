@@ -317,9 +317,15 @@ def _potency_table(kb: KnowledgeBase) -> pd.DataFrame:
                 flags.append("covalent JAK3 binding: effect outlasts plasma exposure; "
                              "plasma-driven inhibition is a lower bound")
             if len(wb):
-                value = _gmean(wb.value_nM)
+                # free-concentration whole-blood values go to the total scale through fu
+                totals = np.where(wb.concentration_basis == "unbound_blood",
+                                  wb.value_nM / fu, wb.value_nM)
+                value = _gmean(totals)
+                basis = BLOOD_BASIS + (f"; free-drug values / {fu_text}"
+                                       if (wb.concentration_basis == "unbound_blood").any()
+                                       else "")
                 pot = Potency(drug.drug_id, cid, value, value, "measured_whole_blood",
-                              BLOOD_BASIS, len(wb),
+                              basis, len(wb),
                               max(_log_sd(wb.value_nM), MEASURED_LOG10_SD_FLOOR),
                               ";".join(sorted(set(wb.source_ids))),
                               f"{len(wb)} whole-blood value(s): {', '.join(wb.record_id)}")
