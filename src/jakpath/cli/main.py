@@ -17,12 +17,9 @@ from jakpath.kb import KnowledgeBaseError, UnknownNameError, load_kb
 app = typer.Typer(help=f"jakpath: JAK inhibitors, cytokine pathways and diseases. {DISCLAIMER}",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 kb_app = typer.Typer(help="Knowledge base: validate and count.", no_args_is_help=True)
-potency_app = typer.Typer(help="Pathway potencies: values used, tiers, prediction check.",
-                          invoke_without_command=True)
 pk_app = typer.Typer(help="PK models: check against label and paper figures.",
                      no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
-app.add_typer(potency_app, name="potency")
 app.add_typer(pk_app, name="pk")
 
 FORMAT_OPT = typer.Option(Format.table, "--format", "-f", help="table, json or csv")
@@ -225,16 +222,14 @@ def inhibition_cmd(drug: str, regimen: str,
          version=kb.version)
 
 
-@potency_app.callback()
+@app.command("potency")
 @handles_errors
-def potency_cmd(ctx: typer.Context,
-                drug: str = typer.Argument(None, help="Drug name (omit with a subcommand)."),
+def potency_cmd(drug: str = typer.Argument(..., help="A drug, or 'check' for the "
+                                            "leave-one-drug-out prediction check."),
                 fmt: Format = FORMAT_OPT):
     """Per pathway: the potency used, its tier, basis, source and uncertainty."""
-    if ctx.invoked_subcommand is not None:
-        return
-    if drug is None:
-        fail("give a DRUG, or a subcommand: check")
+    if drug == "check":
+        return _potency_check(fmt)
     from jakpath.inhibition.potency import potency_table
 
     kb = load_kb()
@@ -247,9 +242,7 @@ def potency_cmd(ctx: typer.Context,
          version=kb.version)
 
 
-@potency_app.command("check")
-@handles_errors
-def potency_check_cmd(fmt: Format = FORMAT_OPT):
+def _potency_check(fmt: Format):
     """Leave-one-drug-out prediction of every measured cellular value; fold errors."""
     import numpy as np
 

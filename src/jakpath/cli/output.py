@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-console = Console()
+console = Console(width=None if sys.stdout.isatty() else 200)
 err_console = Console(stderr=True)
 
 DISCLAIMER = ("jakpath is a research and decision-support tool, not medical advice. "

@@ -11,6 +11,7 @@ from jakpath.exposure.kernels import disposition
 from jakpath.exposure.model import (
     MissingDataError,
     concentrations_nM,
+    metabolite_concentrations,
     metabolites_of,
     pk_model,
 )
@@ -49,7 +50,9 @@ def _predict(kb: KnowledgeBase, drug_id: str, formulation: str, dose_mg: float,
         raise MissingDataError(f"no formation model for metabolite {met}")
     analyte_model = pk_model(met, "IR", kb) if met else model
     if metric == "t_half":
-        return terminal_half_life_h(analyte_model if met is None else model), model.model_id
+        if model.observed:
+            raise MissingDataError("topical model is an observed plasma level: no half-life")
+        return terminal_half_life_h(analyte_model), model.model_id
     if model.observed:
         return model.params["css_nM"] * (
             1.0 if unit.startswith("nM") else analyte_model.mw_g_per_mol / 1000.0), model.model_id
@@ -63,8 +66,22 @@ def _predict(kb: KnowledgeBase, drug_id: str, formulation: str, dose_mg: float,
         if met is not None:
             span = max(span, SINGLE_DOSE_SPAN_HALF_LIVES * terminal_half_life_h(analyte_model))
         t = np.arange(0.0, span, CHECK_STEP_H)
-    c = concentrations_nM(model, [reg], t, kb, metabolite=met)[0]
-    to_unit = 1.0 if unit.startswith("nM") else analyte_model.mw_g_per_mol / 1000.0
+    if met is None:
+        c, c_unit = concentrations_nM(model, [reg], t, kb)[0], "nM"
+    else:
+        c, c_unit = metabolite_concentrations(model, analyte_model, [reg], t, kb)
+        c = c[0]
+    mw = analyte_model.mw_g_per_mol
+    if metric == "tmax":
+        return float(t[np.argmax(c)]), model.model_id
+    if c_unit == unit.replace("*h", ""):
+        to_unit = 1.0
+    elif c_unit == "nM":
+        to_unit = mw / 1000.0
+    elif mw:
+        to_unit = 1000.0 / mw
+    else:
+        raise MissingDataError(f"no molecular weight for {analyte_model.drug_id} to give {unit}")
     if metric == "cmax":
         return float(c.max()) * to_unit, model.model_id
     if metric == "tmax":

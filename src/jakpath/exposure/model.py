@@ -33,7 +33,7 @@ class PKModel:
     absorption: str
     params: dict[str, float]
     sources: dict[str, str]  # parameter -> "source_ids @ location (quality)"
-    mw_g_per_mol: float
+    mw_g_per_mol: float | None
     fraction_unbound: float | None
     note: str = ""
 
@@ -106,7 +106,8 @@ def pk_model(drug: str, formulation: str = "IR", kb: KnowledgeBase | None = None
     elif "css_nM" not in params:
         raise MissingDataError(f"topical model {row.model_id} of {drug_id} lacks css_nM")
     mw = kb.chosen_property(drug_id, "mw_free_base")
-    if mw is None:
+    is_metabolite = bool(kb.drugs.loc[kb.drugs.drug_id == drug_id, "parent_drug_id"].iloc[0])
+    if mw is None and not is_metabolite:
         raise MissingDataError(f"no free-base molecular weight for {drug_id}")
     fu = kb.chosen_property(drug_id, "fraction_unbound")
     if fu is None:
@@ -159,6 +160,27 @@ def concentrations_nM(model: PKModel, regimens: Sequence[Regimen], t: np.ndarray
     return superpose(coef, rate, start, power, t, tau, n_doses, np)
 
 
+def metabolite_concentrations(model: PKModel, met: PKModel, regimens: Sequence[Regimen],
+                              t: np.ndarray, kb: KnowledgeBase) -> tuple[np.ndarray, str]:
+    """Metabolite concentration (n_regimens, T) and its unit (``nM`` or ``ng/mL``).
+
+    Two metabolite models exist: a formation model (absorption ``none``: formed from the
+    parent's elimination, apparent CLm/(fm F) and Vm/(fm F), molar, gives nM), and a
+    surrogate fitted to the metabolite's own profile after a parent dose (parameters per mg
+    of parent dosed, gives ng/mL of metabolite).
+    """
+    if met.absorption == "none":
+        return concentrations_nM(model, regimens, t, kb, metabolite=met.drug_id), "nM"
+    n = len(regimens)
+    p = met.pk_params(n)
+    dose_ug = np.array([r.dose_mg for r in regimens]) * 1000.0  # ug / L = ng/mL
+    tau = np.array([r.interval_h for r in regimens])
+    steady = all(r.steady_state for r in regimens)
+    n_doses = None if steady else np.array([float(r.n_doses) for r in regimens])
+    coef, rate, start, power = single_dose_terms(p, dose_ug, np)
+    return superpose(coef, rate, start, power, t, tau, n_doses, np), "ng/mL"
+
+
 def simulate(drug: str, regimen, *, days: float = 1.0, step_h: float = 0.25,
              times_h: np.ndarray | None = None, kb: KnowledgeBase | None = None,
              include_metabolites: bool = True) -> pd.DataFrame:
@@ -194,18 +216,26 @@ def simulate(drug: str, regimen, *, days: float = 1.0, step_h: float = 0.25,
         if include_metabolites and not model.observed:
             analytes += [(m, m, pk_model(m, "IR", kb)) for m in metabolites_of(drug_id, kb)]
         for analyte, met, amodel in analytes:
-            c = concentrations_nM(model, regs, t, kb, metabolite=met)
+            if met is None:
+                c, unit = concentrations_nM(model, regs, t, kb), "nM"
+            else:
+                c, unit = metabolite_concentrations(model, amodel, regs, t, kb)
+            mw = amodel.mw_g_per_mol
+            if unit == "nM":
+                c_nM, c_ng = c, (c * mw / 1000.0 if mw else np.full_like(c, np.nan))
+            else:
+                c_ng, c_nM = c, (c * 1000.0 / mw if mw else np.full_like(c, np.nan))
             fu = amodel.fraction_unbound
-            for j, r in zip(idx, regs, strict=True):
+            for k, (j, r) in enumerate(zip(idx, regs, strict=True)):
                 frames.append(pd.DataFrame({
                     "drug": drug_id,
                     "regimen": r.label(),
                     "regimen_index": j,
                     "analyte": analyte,
                     "time_h": t,
-                    "conc_total_nM": c[idx.index(j)],
-                    "conc_unbound_nM": c[idx.index(j)] * fu if fu is not None else np.nan,
-                    "conc_total_ng_per_mL": c[idx.index(j)] * amodel.mw_g_per_mol / 1000.0,
+                    "conc_total_nM": c_nM[k],
+                    "conc_unbound_nM": c_nM[k] * fu if fu is not None else np.nan,
+                    "conc_total_ng_per_mL": c_ng[k],
                     "steady_state": r.steady_state,
                     "pk_model": amodel.model_id,
                     "pk_basis": ("observed steady-state plasma level (topical)"

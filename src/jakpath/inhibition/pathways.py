@@ -10,9 +10,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from dataclasses import replace
+
 from jakpath.exposure.model import (
     _as_regimens,
     concentrations_nM,
+    metabolite_concentrations,
     metabolites_of,
     pk_model,
 )
@@ -61,9 +64,21 @@ def pathway_inhibition_course(kb: KnowledgeBase, drug_id: str, regimens, pathway
     x = np.zeros((len(regimens), t.size, len(pathways)))
     used = []
     for analyte, met in analytes:
-        conc = concentrations_nM(model, regimens, t, kb, metabolite=met)
         pots = [table.loc[(analyte, c)].potency for c in pathways]
         ic50 = np.array([p.ic50_total_nM for p in pots])
+        if met is None:
+            conc = concentrations_nM(model, regimens, t, kb)
+        else:
+            met_model = pk_model(met, "IR", kb)
+            conc, unit = metabolite_concentrations(model, met_model, regimens, t, kb)
+            if unit == "ng/mL":
+                mw = met_model.mw_g_per_mol or model.mw_g_per_mol
+                conc = conc * 1000.0 / mw
+                if not met_model.mw_g_per_mol:
+                    pots = [replace(p, flags="; ".join(filter(None, [
+                        p.flags, f"{met} molecular weight not in the knowledge base: mass "
+                        f"concentration converted with the parent's ({mw:g} g/mol)"])))
+                        for p in pots]
         x += conc[:, :, None] / ic50[None, None, :]
         used.append(pots)
     return hill(x, HILL_DEFAULT), used, model

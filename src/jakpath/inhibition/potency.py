@@ -83,10 +83,52 @@ def is_ex_vivo(note: str) -> bool:
     return "ex vivo" in (note or "").lower()
 
 
+KM_GRID_uM = np.logspace(-1, np.log10(5000.0), 400)
+"""Candidate ATP Km values (0.1 uM .. 5 mM) searched when fitting Km from the enzyme data."""
+
+
+@functools.lru_cache(maxsize=4)
+def fitted_atp_km(kb: KnowledgeBase) -> dict[str, dict]:
+    """ATP Km per JAK fitted to the knowledge base's IC50s at different ATP (derived).
+
+    For one JAK, every exact IC50 with a stated ATP concentration obeys
+    ``log IC50 = log Ki_drug + log(1 + ATP/Km)`` (Cheng-Prusoff). With one Ki per drug free,
+    only drugs measured at two or more ATP levels inform Km; Km is the grid value that
+    minimises the squared log residuals. Used when no cited Km is in ``atp_km.csv``.
+    """
+    e = kb.enzyme_potency
+    e = e[(e.measure == "IC50") & e.relation.isin(["=", ""]) & e.atp_uM.notna()
+          & (e.quality != "derived") & e.target.isin(["JAK1", "JAK2", "JAK3", "TYK2"])]
+    out = {}
+    for jak, g in e.groupby("target"):
+        levels = g.groupby("drug_id").atp_uM.nunique()
+        informative = g[g.drug_id.isin(levels[levels >= 2].index)]
+        if informative.empty:
+            continue
+        log_ic50 = np.log10(informative.value_nM.to_numpy())
+        atp = informative.atp_uM.to_numpy()
+        drugs = informative.drug_id.to_numpy()
+        best = (np.inf, None)
+        for km in KM_GRID_uM:
+            y = log_ic50 - np.log10(1.0 + atp / km)
+            resid = y - pd.Series(y).groupby(drugs).transform("mean").to_numpy()
+            sse = float(resid @ resid)
+            if sse < best[0]:
+                best = (sse, km)
+        out[jak] = {"km_uM": float(best[1]), "n_records": len(informative),
+                    "n_drugs": int(informative.drug_id.nunique()),
+                    "atp_levels_uM": sorted(set(atp.tolist())),
+                    "rms_log10": float(np.sqrt(best[0] / len(informative)))}
+    return out
+
+
+@functools.lru_cache(maxsize=4)
 def atp_km(kb: KnowledgeBase) -> dict[str, float]:
-    """ATP Km (uM) per JAK: geometric mean of the cited values."""
+    """ATP Km (uM) per JAK: cited values (geometric mean) where present, else fitted (derived)."""
     km = kb.atp_km
-    return {j: _gmean(g.atp_km_uM) for j, g in km.groupby("jak_id")} if len(km) else {}
+    cited = {j: _gmean(g.atp_km_uM) for j, g in km.groupby("jak_id")} if len(km) else {}
+    fitted = {j: v["km_uM"] for j, v in fitted_atp_km(kb).items()}
+    return {**fitted, **cited}
 
 
 def enzyme_ki(kb: KnowledgeBase) -> pd.DataFrame:
@@ -115,6 +157,7 @@ def enzyme_ki(kb: KnowledgeBase) -> pd.DataFrame:
     return e
 
 
+@functools.lru_cache(maxsize=4)
 def enzyme_summary(kb: KnowledgeBase) -> pd.DataFrame:
     """Per drug x target: geometric-mean Ki (normalised values preferred), spread and count."""
     e = enzyme_ki(kb)
@@ -153,6 +196,7 @@ def combine_jaks(k_nM: list[float]) -> float:
     return 0.5 * (lo + hi)
 
 
+@functools.lru_cache(maxsize=4)
 def _pathway_jaks(kb: KnowledgeBase) -> dict[str, list[str]]:
     """Established JAKs of each JAK-signalling cytokine's canonical receptor."""
     chains = kb.canonical_chains()
@@ -163,17 +207,21 @@ def _pathway_jaks(kb: KnowledgeBase) -> dict[str, list[str]]:
     return out
 
 
-def raw_prediction(kb: KnowledgeBase, drug_id: str, cytokine_id: str,
-                   summary: pd.DataFrame | None = None) -> tuple[float, str]:
+@functools.lru_cache(maxsize=4)
+def _enzyme_by_drug(kb: KnowledgeBase) -> dict[str, pd.DataFrame]:
+    return {d: g.set_index("target") for d, g in enzyme_summary(kb).groupby("drug_id")}
+
+
+@functools.lru_cache(maxsize=4096)
+def raw_prediction(kb: KnowledgeBase, drug_id: str, cytokine_id: str) -> tuple[float, str]:
     """Unbound cellular IC50 predicted from enzyme data before the empirical offset."""
-    summary = summary if summary is not None else enzyme_summary(kb)
-    drug = kb.drugs.set_index("drug_id").loc[drug_id]
+    mechanism = kb.drugs.loc[kb.drugs.drug_id == drug_id, "mechanism"].iloc[0]
     km = atp_km(kb)
     jaks = _pathway_jaks(kb).get(cytokine_id, [])
-    mine = summary[summary.drug_id == drug_id].set_index("target")
+    mine = _enzyme_by_drug(kb).get(drug_id, pd.DataFrame(columns=["ki_nM"]))
     ks, parts = [], []
     for jak in jaks:
-        if drug.mechanism == "allosteric_tyk2_jh2":
+        if mechanism == "allosteric_tyk2_jh2":
             if jak == "TYK2" and "TYK2_JH2" in mine.index:
                 k = mine.loc["TYK2_JH2", "ki_nM"]
                 ks.append(k)
@@ -199,6 +247,7 @@ def _fu(kb: KnowledgeBase, drug_id: str) -> tuple[float, str]:
     return 1.0, "fu unknown: unbound taken as total (overstates inhibition)"
 
 
+@functools.lru_cache(maxsize=4)
 def calibration_set(kb: KnowledgeBase) -> pd.DataFrame:
     """Measured cellular/ex vivo values on the unbound basis, one row per drug x pathway x tier."""
     c = kb.cellular_potency
@@ -221,16 +270,16 @@ def calibration_set(kb: KnowledgeBase) -> pd.DataFrame:
                  records=("record_id", ";".join)))
 
 
+@functools.lru_cache(maxsize=256)
 def fit_offset(kb: KnowledgeBase, exclude_drug: str | None = None) -> float:
     """Empirical log10 offset b between measured unbound cellular IC50s and the raw prediction."""
     cal = calibration_set(kb)
-    summary = enzyme_summary(kb)
     atp_comp = set(kb.drugs[kb.drugs.mechanism == "atp_competitive"].drug_id)
     resid = []
     for r in cal.itertuples():
         if r.drug_id == exclude_drug or r.drug_id not in atp_comp:
             continue
-        pred, _ = raw_prediction(kb, r.drug_id, r.cytokine_id, summary)
+        pred, _ = raw_prediction(kb, r.drug_id, r.cytokine_id)
         if np.isfinite(pred) and pred > 0:
             resid.append(math.log10(r.unbound_nM / pred))
     return float(np.median(resid)) if resid else 0.0
@@ -248,11 +297,10 @@ def potency_check(kb: KnowledgeBase | None = None) -> pd.DataFrame:
     """Leave-one-drug-out prediction of every measured value; fold errors per drug x pathway."""
     kb = kb or load_kb()
     cal = calibration_set(kb)
-    summary = enzyme_summary(kb)
     offsets = {d: fit_offset(kb, exclude_drug=d) for d in cal.drug_id.unique()}
     rows = []
     for r in cal.itertuples():
-        raw, detail = raw_prediction(kb, r.drug_id, r.cytokine_id, summary)
+        raw, detail = raw_prediction(kb, r.drug_id, r.cytokine_id)
         pred = raw * 10 ** offsets[r.drug_id]
         ok = np.isfinite(pred) and pred > 0
         err = math.log10(pred / r.unbound_nM) if ok else np.nan
@@ -298,7 +346,6 @@ def potency_table(kb: KnowledgeBase | None = None, drug: str | None = None) -> p
 def _potency_table(kb: KnowledgeBase) -> pd.DataFrame:
     cal_records = kb.cellular_potency
     cal_records = cal_records[cal_records.relation.isin(["=", ""]) & cal_records.value_nM.notna()]
-    summary = enzyme_summary(kb)
     offset = fit_offset(kb)
     pred_sd = None
     jak_cytokines = kb.cytokines[kb.cytokines.jak_signalling == "yes"].cytokine_id
@@ -350,7 +397,7 @@ def _potency_table(kb: KnowledgeBase) -> pd.DataFrame:
                 parent = _from_parent(kb, drug.drug_id)
                 if pred_sd is None:
                     pred_sd = _prediction_error(kb)
-                raw, detail = raw_prediction(kb, drug.drug_id, cid, summary)
+                raw, detail = raw_prediction(kb, drug.drug_id, cid)
                 if parent is not None and not np.isfinite(raw):
                     pot = None  # filled after the parent (second pass)
                     out.append((drug.drug_id, cid, ("parent", parent, fu, fu_text, flags)))
