@@ -30,9 +30,16 @@ def population(n, seed=0):
         s = np.sqrt(np.log(1 + c * c))
         return rng.lognormal(-s * s / 2, s, n)
 
-    return PKParams(cl_L_per_h=40.0 * cv(0.3), v_L=200.0 * cv(0.3), q_L_per_h=np.zeros(n),
-                    v2_L=np.ones(n), ka_per_h=1.5 * cv(0.5), tlag_h=np.zeros(n),
-                    d1_h=np.zeros(n), frac_zero_order=np.zeros(n))
+    return PKParams(
+        cl_L_per_h=40.0 * cv(0.3),
+        v_L=200.0 * cv(0.3),
+        q_L_per_h=np.zeros(n),
+        v2_L=np.ones(n),
+        ka_per_h=1.5 * cv(0.5),
+        tlag_h=np.zeros(n),
+        d1_h=np.zeros(n),
+        frac_zero_order=np.zeros(n),
+    )
 
 
 IC50 = 5.0 * 2.0 ** np.arange(10)  # 5 .. 2560 nM
@@ -62,8 +69,7 @@ def baseline(p, n):
             lo, hi = d * 24.0, (d + 1) * 24.0
             mask = (T >= lo) & ((T < hi) | (d == 6))
             t_eval = T[mask] if d == 6 else np.append(T[mask], hi)
-            sol = solve_ivp(rhs, (lo, hi), y, method="LSODA", t_eval=t_eval,
-                            rtol=1e-10, atol=1e-12)
+            sol = solve_ivp(rhs, (lo, hi), y, method="LSODA", t_eval=t_eval, rtol=1e-10, atol=1e-12)
             conc[i, mask] = sol.y[1, : mask.sum()] / p.v_L[i]
             y = sol.y[:, -1]
     m = daily_metrics(inhibition(conc[:, LAST_DAY], IC50), T[LAST_DAY])
@@ -98,8 +104,10 @@ def main():
     print(f"jakpath kernel : {t_k * 1e3:9.1f} ms  {rate_k:12.0f} subjects/s  peak {peak:.0f} MiB")
     print(f"solve_ivp LSODA: {t_b * 1e3:9.1f} ms  {rate_b:12.1f} subjects/s  ({nb} subjects)")
     print(f"speed ratio    : {rate_k / rate_b:9.0f}x   (target >= 500x)")
-    print(f"max relative difference in concentration: {rel:.2e}; "
-          f"mean-inhibition max abs diff {np.max(np.abs(mean_k[:nb] - mean_b)):.2e}")
+    print(
+        f"max relative difference in concentration: {rel:.2e}; "
+        f"mean-inhibition max abs diff {np.max(np.abs(mean_k[:nb] - mean_b)):.2e}"
+    )
 
 
 if __name__ == "__main__":

@@ -18,15 +18,21 @@ from jakpath.inhibition.pathways import (  # noqa: E402
 )
 from jakpath.kb import KnowledgeBase, load_kb  # noqa: E402
 
-DEFAULT_PLOT_PATHWAYS = ("IL6", "IFNA", "IFNG", "IL2", "IL15", "IL4", "IL23", "EPO", "GMCSF",
-                         "TPO")
+DEFAULT_PLOT_PATHWAYS = ("IL6", "IFNA", "IFNG", "IL2", "IL15", "IL4", "IL23", "EPO", "GMCSF", "TPO")
 """Pathways drawn when none are given: the seed's and the main safety classes'."""
 
 SUFFIXES = (".png", ".svg", ".pdf")
 
 
-def plot_regimen(drug: str, regimen: Regimen, path: str | Path, *, kb: KnowledgeBase | None = None,
-                 pathways=None, days: float = 1.0) -> Path:
+def plot_regimen(
+    drug: str,
+    regimen: Regimen,
+    path: str | Path,
+    *,
+    kb: KnowledgeBase | None = None,
+    pathways=None,
+    days: float = 1.0,
+) -> Path:
     """Two panels: plasma concentration with pathway IC50 lines; inhibition of each pathway."""
     path = Path(path)
     if path.suffix.lower() not in SUFFIXES:
@@ -34,8 +40,11 @@ def plot_regimen(drug: str, regimen: Regimen, path: str | Path, *, kb: Knowledge
     kb = kb or load_kb()
     drug_id = kb.drug_names.resolve(drug)
     reg = regimen.with_doses(None)
-    cids = _pathways(kb, pathways) if pathways else [
-        c for c in DEFAULT_PLOT_PATHWAYS if c in set(kb.cytokines.cytokine_id)]
+    cids = (
+        _pathways(kb, pathways)
+        if pathways
+        else [c for c in DEFAULT_PLOT_PATHWAYS if c in set(kb.cytokines.cytokine_id)]
+    )
     t = np.linspace(0.0, reg.interval_h if days <= 1 else days * 24.0, 481)
     conc = simulate(drug_id, reg, times_h=t, kb=kb, include_metabolites=False)
     inh, used, model = pathway_inhibition_course(kb, drug_id, [reg], cids, t)
@@ -43,8 +52,13 @@ def plot_regimen(drug: str, regimen: Regimen, path: str | Path, *, kb: Knowledge
     ax1.plot(t, conc.conc_total_nM, color="black", lw=2, label=f"{drug_id} total plasma")
     for j, p in enumerate(used[0]):
         if np.isfinite(p.ic50_total_nM):
-            ax1.axhline(p.ic50_total_nM, ls="--", lw=0.8, color=f"C{j % 10}",
-                        label=f"IC50 {p.cytokine_id} ({p.tier})")
+            ax1.axhline(
+                p.ic50_total_nM,
+                ls="--",
+                lw=0.8,
+                color=f"C{j % 10}",
+                label=f"IC50 {p.cytokine_id} ({p.tier})",
+            )
     ax1.set_yscale("log")
     ax1.set_ylabel("concentration (nM, total plasma)")
     ax1.set_title(f"{drug_id} {reg.label()} at steady state")
@@ -55,8 +69,9 @@ def plot_regimen(drug: str, regimen: Regimen, path: str | Path, *, kb: Knowledge
     ax2.set_ylabel("pathway inhibition (%)")
     ax2.set_xlabel("time after dose (h)")
     ax2.legend(fontsize=7, ncol=4)
-    fig.text(0.01, 0.005, f"jakpath data {kb.version}. Research use, not medical advice.",
-             fontsize=6)
+    fig.text(
+        0.01, 0.005, f"jakpath data {kb.version}. Research use, not medical advice.", fontsize=6
+    )
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)

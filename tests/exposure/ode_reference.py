@@ -7,8 +7,9 @@ RTOL = 1e-12
 ATOL = 1e-15
 
 
-def ode_concentration(p: dict, dose: float, tau: float, n_doses: int, t: np.ndarray,
-                      metabolite: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
+def ode_concentration(
+    p: dict, dose: float, tau: float, n_doses: int, t: np.ndarray, metabolite: dict | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Central (and metabolite) concentration by integrating the ODEs between dose events.
 
     State: depot amount, central amount, peripheral amount, metabolite amount.
@@ -30,10 +31,12 @@ def ode_concentration(p: dict, dose: float, tau: float, n_doses: int, t: np.ndar
     def rhs(tt, y):
         depot, cen, per, met = y
         c = cen / v
-        return [-ka * depot,
-                ka * depot - cl * c - q * c + q * per / v2 + rate_in(tt),
-                q * c - q * per / v2,
-                cl * c - cl_m * met / v_m]
+        return [
+            -ka * depot,
+            ka * depot - cl * c - q * c + q * per / v2 + rate_in(tt),
+            q * c - q * per / v2,
+            cl * c - cl_m * met / v_m,
+        ]
 
     y = np.zeros(4)
     conc = np.zeros_like(t)
@@ -45,8 +48,7 @@ def ode_concentration(p: dict, dose: float, tau: float, n_doses: int, t: np.ndar
                 if d1 <= 0:
                     y[1] += f0 * dose
         mask = (t >= e0) & (t <= e1)
-        sol = solve_ivp(rhs, (e0, e1), y, method="DOP853", rtol=RTOL, atol=ATOL,
-                        dense_output=True)
+        sol = solve_ivp(rhs, (e0, e1), y, method="DOP853", rtol=RTOL, atol=ATOL, dense_output=True)
         if mask.any():
             states = sol.sol(t[mask])
             conc[mask] = states[1] / v

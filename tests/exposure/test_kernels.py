@@ -29,10 +29,15 @@ CASES = {
 
 def params(p: dict, n: int = 1) -> PKParams:
     return PKParams(
-        cl_L_per_h=np.full(n, p["cl"]), v_L=np.full(n, p["v"]),
-        q_L_per_h=np.full(n, p.get("q", 0.0)), v2_L=np.full(n, p.get("v2", 1.0)),
-        ka_per_h=np.full(n, p.get("ka", 1.0)), tlag_h=np.full(n, p.get("tlag", 0.0)),
-        d1_h=np.full(n, p.get("d1", 0.0)), frac_zero_order=np.full(n, p.get("f0", 0.0)))
+        cl_L_per_h=np.full(n, p["cl"]),
+        v_L=np.full(n, p["v"]),
+        q_L_per_h=np.full(n, p.get("q", 0.0)),
+        v2_L=np.full(n, p.get("v2", 1.0)),
+        ka_per_h=np.full(n, p.get("ka", 1.0)),
+        tlag_h=np.full(n, p.get("tlag", 0.0)),
+        d1_h=np.full(n, p.get("d1", 0.0)),
+        frac_zero_order=np.full(n, p.get("f0", 0.0)),
+    )
 
 
 def rel_error(a, b):
@@ -45,8 +50,9 @@ def test_closed_form_matches_ode(name, n_doses):
     p = CASES[name]
     t = np.linspace(0.0, 24.0 * 7, 1500)
     tau, dose = 12.0, 1000.0
-    closed = concentration(params(p), np.array([dose]), t, np.array([tau]),
-                           np.array([float(n_doses)]))[0]
+    closed = concentration(
+        params(p), np.array([dose]), t, np.array([tau]), np.array([float(n_doses)])
+    )[0]
     ode, _ = ode_concentration(p, dose, tau, n_doses, t)
     assert rel_error(closed, ode) < MAX_REL_ERROR
 
@@ -61,13 +67,16 @@ def test_steady_state_equals_long_superposition(name):
     ss = concentration(params(p), np.array([500.0]), t, np.array([tau]), None)[0]
     # 1000 doses later the profile is at steady state to machine precision for these rates
     n = 1000
-    later = concentration(params(p), np.array([500.0]), t + (n - 1) * tau, np.array([tau]),
-                          np.array([float(n)]))[0]
+    later = concentration(
+        params(p), np.array([500.0]), t + (n - 1) * tau, np.array([tau]), np.array([float(n)])
+    )[0]
     assert rel_error(ss, later) < MAX_REL_ERROR
 
 
-@pytest.mark.parametrize("name", ["one_cmt_first_order", "two_cmt_first_order",
-                                  "mixed_zero_first", "one_cmt_ka_equals_k"])
+@pytest.mark.parametrize(
+    "name",
+    ["one_cmt_first_order", "two_cmt_first_order", "mixed_zero_first", "one_cmt_ka_equals_k"],
+)
 def test_metabolite_matches_ode(name):
     p = CASES[name]
     met = dict(cl=8.0, v=60.0)
@@ -90,8 +99,8 @@ def test_vectorised_over_subjects_equals_one_at_a_time():
     tau = np.full(n, 12.0)
     together = concentration(p, dose, t, tau)
     for i in (0, 17, 49):
-        one = PKParams(**{k: v[i:i + 1] for k, v in p.__dict__.items()})
-        alone = concentration(one, dose[i:i + 1], t, tau[i:i + 1])[0]
+        one = PKParams(**{k: v[i : i + 1] for k, v in p.__dict__.items()})
+        alone = concentration(one, dose[i : i + 1], t, tau[i : i + 1])[0]
         assert np.allclose(together[i], alone, rtol=1e-12)
 
 

@@ -47,7 +47,7 @@ def _drop_column(path: Path, column: str) -> None:
         rows = list(csv.reader(fh))
     i = rows[0].index(column)
     with path.open("w", newline="", encoding="utf-8") as fh:
-        csv.writer(fh).writerows([r[:i] + r[i + 1:] for r in rows])
+        csv.writer(fh).writerows([r[:i] + r[i + 1 :] for r in rows])
 
 
 def _duplicate_first_row(path: Path) -> None:
@@ -64,17 +64,25 @@ BREAKAGES = {
     "unit": ("pk_parameters.csv", lambda p: _edit(p, 0, "unit", "mL/min")),
     "reference": ("disease_drivers.csv", lambda p: _edit(p, 0, "cytokine_id", "IL99")),
     "source": ("cellular_potency.csv", lambda p: _edit(p, 0, "source_ids", "")),
-    "source_unknown": ("drug_properties.csv",
-                       lambda p: _edit(p, 0, "source_ids", "no_such_source")),
+    "source_unknown": (
+        "drug_properties.csv",
+        lambda p: _edit(p, 0, "source_ids", "no_such_source"),
+    ),
     "location": ("enzyme_potency.csv", lambda p: _edit(p, 0, "location", "")),
-    "derived": ("pk_parameters.csv", lambda p: (_edit(p, 0, "quality", "derived"),
-                                                 _edit(p, 0, "derived_from", ""))[0]),
+    "derived": (
+        "pk_parameters.csv",
+        lambda p: (_edit(p, 0, "quality", "derived"), _edit(p, 0, "derived_from", ""))[0],
+    ),
     "duplicate": ("drugs.csv", _duplicate_first_row),
     "schema": ("cytokines.csv", lambda p: _drop_column(p, "jak_signalling")),
     "enum": ("cases.csv", lambda p: _edit(p, 0, "outcome", "great")),
 }
-EXPECTED_KIND = {"source_unknown": "source", "location": "source", "derived": "source",
-                 "enum": "schema"}
+EXPECTED_KIND = {
+    "source_unknown": "source",
+    "location": "source",
+    "derived": "source",
+    "enum": "schema",
+}
 
 
 @pytest.mark.parametrize("breakage", sorted(BREAKAGES))

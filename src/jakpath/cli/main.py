@@ -14,11 +14,14 @@ from jakpath.exposure.model import MissingDataError
 from jakpath.exposure.regimen import RegimenError
 from jakpath.kb import KnowledgeBaseError, UnknownNameError, load_kb
 
-app = typer.Typer(help=f"jakpath: JAK inhibitors, cytokine pathways and diseases. {DISCLAIMER}",
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help=f"jakpath: JAK inhibitors, cytokine pathways and diseases. {DISCLAIMER}",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
 kb_app = typer.Typer(help="Knowledge base: validate and count.", no_args_is_help=True)
-pk_app = typer.Typer(help="PK models: check against label and paper figures.",
-                     no_args_is_help=True)
+pk_app = typer.Typer(help="PK models: check against label and paper figures.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
 app.add_typer(pk_app, name="pk")
 
@@ -48,15 +51,23 @@ def _version_callback(value: bool):
 
 
 @app.callback()
-def _root(version: bool = typer.Option(False, "--version", callback=_version_callback,
-                                       is_eager=True, help="Show code and data versions.")):
-    """jakpath command line."""
+def _root(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        callback=_version_callback,
+        is_eager=True,
+        help="Show code and data versions.",
+    ),
+):
+    """Jakpath command line."""
 
 
 # --- knowledge base --------------------------------------------------------------------
 @kb_app.command("validate")
-def kb_validate(data_dir: Path = typer.Option(None, "--data-dir",
-                                              help="Validate this directory instead.")):
+def kb_validate(
+    data_dir: Path = typer.Option(None, "--data-dir", help="Validate this directory instead."),
+):
     """Check schema, types, units, ranges, references and sources; exit 1 on any error."""
     from jakpath.kb.validate import errors, validate
 
@@ -89,11 +100,23 @@ def drug_cmd(name: str, fmt: Format = FORMAT_OPT):
     """Cited facts about a drug: identity, properties, enzyme potency, PK, approvals."""
     kb = load_kb()
     d = kb.drug(name)
-    ident = pd.DataFrame([{"field": k, "value": v} for k, v in {
-        "drug_id": d.drug_id, "name": d.name, "synonyms": "; ".join(d.synonyms),
-        "chembl_id": d.chembl_id, "mechanism": d.mechanism, "selectivity": d.selectivity,
-        "status": d.status, "route": d.route, "parent": d.parent_drug_id,
-        "sources": kb.cite(d.source_ids)}.items()])
+    ident = pd.DataFrame(
+        [
+            {"field": k, "value": v}
+            for k, v in {
+                "drug_id": d.drug_id,
+                "name": d.name,
+                "synonyms": "; ".join(d.synonyms),
+                "chembl_id": d.chembl_id,
+                "mechanism": d.mechanism,
+                "selectivity": d.selectivity,
+                "status": d.status,
+                "route": d.route,
+                "parent": d.parent_drug_id,
+                "sources": kb.cite(d.source_ids),
+            }.items()
+        ]
+    )
     props = _facts(kb.drug_properties[kb.drug_properties.drug_id == d.drug_id], ["drug_id"])
     from jakpath.inhibition.potency import enzyme_summary
 
@@ -111,8 +134,14 @@ def drug_cmd(name: str, fmt: Format = FORMAT_OPT):
         emit(appr, fmt, title="approvals")
         emit(boxed, fmt, title="boxed warnings", version=kb.version)
         return
-    sections = {"identity": ident, "properties": props, "enzyme_potency": enz,
-                "pk_parameters": pk, "approvals": appr, "boxed_warnings": boxed}
+    sections = {
+        "identity": ident,
+        "properties": props,
+        "enzyme_potency": enz,
+        "pk_parameters": pk,
+        "approvals": appr,
+        "boxed_warnings": boxed,
+    }
     combined = pd.concat([s.assign(section=k) for k, s in sections.items()], ignore_index=True)
     emit(combined, fmt, version=kb.version)
 
@@ -126,16 +155,27 @@ def cytokine_cmd(name: str, fmt: Format = FORMAT_OPT):
     row = kb.cytokines[kb.cytokines.cytokine_id == c.cytokine_id]
     rec = kb.receptors[kb.receptors.cytokine_id == c.cytokine_id]
     chains = kb.receptor_chains[kb.receptor_chains.receptor_id.isin(rec.receptor_id)]
-    drivers = kb.upstream_drivers[(kb.upstream_drivers.cytokine_id == c.cytokine_id)
-                                  | (kb.upstream_drivers.driver_cytokine_id == c.cytokine_id)]
+    drivers = kb.upstream_drivers[
+        (kb.upstream_drivers.cytokine_id == c.cytokine_id)
+        | (kb.upstream_drivers.driver_cytokine_id == c.cytokine_id)
+    ]
     if fmt == Format.table:
-        emit(_facts(row).T.reset_index().rename(columns={"index": "field", 0: "value"}), fmt,
-             title=c.name)
+        emit(
+            _facts(row).T.reset_index().rename(columns={"index": "field", 0: "value"}),
+            fmt,
+            title=c.name,
+        )
         emit(_facts(chains), fmt, title="receptor chains -> JAKs")
         emit(_facts(drivers), fmt, title="upstream drivers (non-JAK links)", version=kb.version)
         return
-    combined = pd.concat([row.assign(section="cytokine"), chains.assign(section="chains"),
-                          drivers.assign(section="upstream_drivers")], ignore_index=True)
+    combined = pd.concat(
+        [
+            row.assign(section="cytokine"),
+            chains.assign(section="chains"),
+            drivers.assign(section="upstream_drivers"),
+        ],
+        ignore_index=True,
+    )
     emit(combined, fmt, version=kb.version)
 
 
@@ -150,29 +190,55 @@ def disease_cmd(name: str, fmt: Format = FORMAT_OPT):
     drivers = kb.driver_weights(d.disease_id)
     appr = kb.approvals[kb.approvals.disease_id == d.disease_id]
     if fmt == Format.table:
-        emit(pd.DataFrame([{"disease_id": d.disease_id, "name": d.name, "MONDO": d.mondo_id,
-                            "EFO": d.efo_id, "synonyms": "; ".join(d.synonyms)}]), fmt,
-             title=d.name)
-        emit(_facts(drivers[["cytokine_id", "rank", "certainty", "weight", "evidence_note",
-                             "source_ids", "location"]]), fmt,
-             title=f"driving cytokines ({rule_text()})")
-        emit(_facts(appr, ["disease_id"]), fmt, title="approved JAK inhibitors",
-             version=kb.version)
+        emit(
+            pd.DataFrame(
+                [
+                    {
+                        "disease_id": d.disease_id,
+                        "name": d.name,
+                        "MONDO": d.mondo_id,
+                        "EFO": d.efo_id,
+                        "synonyms": "; ".join(d.synonyms),
+                    }
+                ]
+            ),
+            fmt,
+            title=d.name,
+        )
+        emit(
+            _facts(
+                drivers[
+                    [
+                        "cytokine_id",
+                        "rank",
+                        "certainty",
+                        "weight",
+                        "evidence_note",
+                        "source_ids",
+                        "location",
+                    ]
+                ]
+            ),
+            fmt,
+            title=f"driving cytokines ({rule_text()})",
+        )
+        emit(_facts(appr, ["disease_id"]), fmt, title="approved JAK inhibitors", version=kb.version)
         return
-    emit(_facts(drivers).assign(disease_name=d.name, mondo_id=d.mondo_id), fmt,
-         version=kb.version)
+    emit(_facts(drivers).assign(disease_name=d.name, mondo_id=d.mondo_id), fmt, version=kb.version)
 
 
 # --- exposure and inhibition ---------------------------------------------------------------
 @app.command("simulate")
 @handles_errors
-def simulate_cmd(drug: str, regimen: str,
-                 days: float = typer.Option(1.0, help="Days to simulate."),
-                 step: float = typer.Option(0.25, help="Output step in h."),
-                 single: bool = typer.Option(False, "--single",
-                                             help="From a first dose, not steady state."),
-                 fmt: Format = FORMAT_OPT,
-                 plot: Path = typer.Option(None, "--plot", help="Write a PNG/SVG figure.")):
+def simulate_cmd(
+    drug: str,
+    regimen: str,
+    days: float = typer.Option(1.0, help="Days to simulate."),
+    step: float = typer.Option(0.25, help="Output step in h."),
+    single: bool = typer.Option(False, "--single", help="From a first dose, not steady state."),
+    fmt: Format = FORMAT_OPT,
+    plot: Path = typer.Option(None, "--plot", help="Write a PNG/SVG figure."),
+):
     """Concentration over time of DRUG at REGIMEN (steady state unless --single)."""
     import math
 
@@ -193,17 +259,18 @@ def simulate_cmd(drug: str, regimen: str,
 
         plot_regimen(drug, reg, plot, kb=kb, days=days)
         console.print(f"figure written to {plot}")
-    emit(df.drop(columns=["regimen_index"]), fmt, title=f"{drug} {reg.label()}",
-         version=kb.version)
+    emit(df.drop(columns=["regimen_index"]), fmt, title=f"{drug} {reg.label()}", version=kb.version)
 
 
 @app.command("inhibition")
 @handles_errors
-def inhibition_cmd(drug: str, regimen: str,
-                   pathway: list[str] = typer.Option(None, "--pathway", "-p",
-                                                     help="Cytokine(s); default all."),
-                   fmt: Format = FORMAT_OPT,
-                   plot: Path = typer.Option(None, "--plot", help="Write a PNG/SVG figure.")):
+def inhibition_cmd(
+    drug: str,
+    regimen: str,
+    pathway: list[str] = typer.Option(None, "--pathway", "-p", help="Cytokine(s); default all."),
+    fmt: Format = FORMAT_OPT,
+    plot: Path = typer.Option(None, "--plot", help="Write a PNG/SVG figure."),
+):
     """Steady-state daily pathway inhibition of DRUG at REGIMEN (mean, hours >=50/90%, ...)."""
     from jakpath.inhibition.pathways import inhibition
 
@@ -215,18 +282,36 @@ def inhibition_cmd(drug: str, regimen: str,
 
         plot_regimen(drug, parse_regimen(regimen), plot, kb=kb, pathways=pathway or None)
         console.print(f"figure written to {plot}")
-    shown = df if fmt != Format.table else df[[
-        "cytokine", "mean_inhibition", "hours_ge_50", "hours_ge_90", "trough_inhibition",
-        "peak_inhibition", "ic50_total_nM", "tier", "flags"]]
-    emit(shown, fmt, title=f"{drug} {regimen}: steady-state inhibition over 24 h",
-         version=kb.version)
+    shown = (
+        df
+        if fmt != Format.table
+        else df[
+            [
+                "cytokine",
+                "mean_inhibition",
+                "hours_ge_50",
+                "hours_ge_90",
+                "trough_inhibition",
+                "peak_inhibition",
+                "ic50_total_nM",
+                "tier",
+                "caveats",
+            ]
+        ]
+    )
+    emit(
+        shown, fmt, title=f"{drug} {regimen}: steady-state inhibition over 24 h", version=kb.version
+    )
 
 
 @app.command("potency")
 @handles_errors
-def potency_cmd(drug: str = typer.Argument(..., help="A drug, or 'check' for the "
-                                            "leave-one-drug-out prediction check."),
-                fmt: Format = FORMAT_OPT):
+def potency_cmd(
+    drug: str = typer.Argument(
+        ..., help="A drug, or 'check' for the leave-one-drug-out prediction check."
+    ),
+    fmt: Format = FORMAT_OPT,
+):
     """Per pathway: the potency used, its tier, basis, source and uncertainty."""
     if drug == "check":
         return _potency_check(fmt)
@@ -234,12 +319,25 @@ def potency_cmd(drug: str = typer.Argument(..., help="A drug, or 'check' for the
 
     kb = load_kb()
     df = potency_table(kb, drug)
-    df = df.assign(uncertainty_fold=10 ** df.log10_sd)
-    shown = df if fmt != Format.table else df[[
-        "cytokine_id", "ic50_total_nM", "ic50_assay_nM", "tier", "basis", "n_values",
-        "uncertainty_fold", "sources", "flags"]]
-    emit(shown, fmt, title=f"pathway potency: {kb.drug_names.resolve(drug)}",
-         version=kb.version)
+    df = df.assign(uncertainty_fold=10**df.log10_sd)
+    shown = (
+        df
+        if fmt != Format.table
+        else df[
+            [
+                "cytokine_id",
+                "ic50_total_nM",
+                "ic50_assay_nM",
+                "tier",
+                "basis",
+                "n_values",
+                "uncertainty_fold",
+                "sources",
+                "flags",
+            ]
+        ]
+    )
+    emit(shown, fmt, title=f"pathway potency: {kb.drug_names.resolve(drug)}", version=kb.version)
 
 
 def _potency_check(fmt: Format):
@@ -250,13 +348,19 @@ def _potency_check(fmt: Format):
 
     kb = load_kb()
     df = potency_check(kb)
-    emit(df.drop(columns=["prediction_inputs"]) if fmt == Format.table else df, fmt,
-         title="enzyme -> pathway prediction, leave one drug out", version=kb.version)
+    emit(
+        df.drop(columns=["prediction_inputs"]) if fmt == Format.table else df,
+        fmt,
+        title="enzyme -> pathway prediction, leave one drug out",
+        version=kb.version,
+    )
     fe = df.fold_error.dropna()
     if fmt == Format.table and len(fe):
-        console.print(f"n={len(fe)}  median fold error {np.median(fe):.2f}  "
-                      f"90th percentile {np.percentile(fe, 90):.2f}  "
-                      f"within 3-fold {np.mean(fe <= 3):.0%}")
+        console.print(
+            f"n={len(fe)}  median fold error {np.median(fe):.2f}  "
+            f"90th percentile {np.percentile(fe, 90):.2f}  "
+            f"within 3-fold {np.mean(fe <= 3):.0%}"
+        )
 
 
 @pk_app.command("check")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import sys
-from enum import Enum
+from enum import StrEnum
 
 import pandas as pd
 import typer
@@ -15,11 +15,13 @@ from rich.table import Table
 console = Console(width=None if sys.stdout.isatty() else 200)
 err_console = Console(stderr=True)
 
-DISCLAIMER = ("jakpath is a research and decision-support tool, not medical advice. "
-              "Verify every number against its source before clinical use.")
+DISCLAIMER = (
+    "jakpath is a research and decision-support tool, not medical advice. "
+    "Verify every number against its source before clinical use."
+)
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     """Output formats of data commands."""
 
     table = "table"
@@ -39,13 +41,18 @@ def _clean(value):
     return value
 
 
-def emit(df: pd.DataFrame, fmt: Format, title: str = "", version: str = "",
-         float_fmt: str = "{:.4g}", max_width: int | None = 60) -> None:
+def emit(
+    df: pd.DataFrame,
+    fmt: Format,
+    title: str = "",
+    version: str = "",
+    float_fmt: str = "{:.4g}",
+    max_width: int | None = 60,
+) -> None:
     """Write a DataFrame as a rich table, JSON records or CSV to stdout."""
     if fmt == Format.json:
         records = [{k: _clean(v) for k, v in r.items()} for r in df.to_dict(orient="records")]
-        json.dump({"data_version": version, "rows": records}, sys.stdout, indent=1,
-                  default=str)
+        json.dump({"data_version": version, "rows": records}, sys.stdout, indent=1, default=str)
         sys.stdout.write("\n")
         return
     if fmt == Format.csv:

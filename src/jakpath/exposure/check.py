@@ -38,8 +38,16 @@ def terminal_half_life_h(model) -> float:
     return math.log(2) / min(rates)
 
 
-def _predict(kb: KnowledgeBase, drug_id: str, formulation: str, dose_mg: float,
-             interval_h: float, state: str, metric: str, unit: str) -> tuple[float, str]:
+def _predict(
+    kb: KnowledgeBase,
+    drug_id: str,
+    formulation: str,
+    dose_mg: float,
+    interval_h: float,
+    state: str,
+    metric: str,
+    unit: str,
+) -> tuple[float, str]:
     parent_id = drug_id
     met = None
     drug = kb.drugs.set_index("drug_id").loc[drug_id]
@@ -55,7 +63,8 @@ def _predict(kb: KnowledgeBase, drug_id: str, formulation: str, dose_mg: float,
         return terminal_half_life_h(analyte_model), model.model_id
     if model.observed:
         return model.params["css_nM"] * (
-            1.0 if unit.startswith("nM") else analyte_model.mw_g_per_mol / 1000.0), model.model_id
+            1.0 if unit.startswith("nM") else analyte_model.mw_g_per_mol / 1000.0
+        ), model.model_id
     interval = interval_h if interval_h and interval_h > 0 else 24.0
     if state == "steady":
         reg = Regimen(dose_mg, interval, formulation)
@@ -109,19 +118,44 @@ def pk_check(kb: KnowledgeBase | None = None) -> pd.DataFrame:
     kb = kb or load_kb()
     rows = []
     for r in kb.pk_observations.itertuples():
-        base = {"drug": r.drug_id, "formulation": r.formulation, "dose_mg": r.dose_mg,
-                "interval_h": r.interval_h, "state": r.state, "metric": r.metric,
-                "unit": r.unit, "observed": r.value, "population": r.population,
-                "source": f"{r.source_ids} @ {r.location}"}
+        base = {
+            "drug": r.drug_id,
+            "formulation": r.formulation,
+            "dose_mg": r.dose_mg,
+            "interval_h": r.interval_h,
+            "state": r.state,
+            "metric": r.metric,
+            "unit": r.unit,
+            "observed": r.value,
+            "population": r.population,
+            "source": f"{r.source_ids} @ {r.location}",
+        }
         try:
             if r.metric != "t_half" and (r.dose_mg != r.dose_mg):
                 raise MissingDataError("observation has no dose")
-            pred, model_id = _predict(kb, r.drug_id, r.formulation, r.dose_mg,
-                                      r.interval_h, r.state, r.metric, r.unit)
+            pred, model_id = _predict(
+                kb, r.drug_id, r.formulation, r.dose_mg, r.interval_h, r.state, r.metric, r.unit
+            )
             ratio = pred / r.value if r.value else np.nan
-            rows.append({**base, "model": model_id, "predicted": pred, "ratio": ratio,
-                         "within_25pct": bool(abs(ratio - 1) <= TOLERANCE), "note": ""})
+            rows.append(
+                {
+                    **base,
+                    "model": model_id,
+                    "predicted": pred,
+                    "ratio": ratio,
+                    "within_25pct": bool(abs(ratio - 1) <= TOLERANCE),
+                    "note": "",
+                }
+            )
         except (MissingDataError, KeyError, ValueError) as exc:
-            rows.append({**base, "model": "", "predicted": np.nan, "ratio": np.nan,
-                         "within_25pct": False, "note": str(exc)})
+            rows.append(
+                {
+                    **base,
+                    "model": "",
+                    "predicted": np.nan,
+                    "ratio": np.nan,
+                    "within_25pct": False,
+                    "note": str(exc),
+                }
+            )
     return pd.DataFrame(rows)

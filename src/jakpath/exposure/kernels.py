@@ -138,6 +138,7 @@ def superpose(coef, rate, start, power, t, tau, n_doses=None, xp=None):
         tau: (S,) dosing interval in h.
         n_doses: (S,) number of doses, or ``None`` for steady state (a dose at every
             multiple of ``tau``, past and future).
+
     Returns:
         (S, T) concentrations.
     """
@@ -155,11 +156,18 @@ def _superpose_numpy(coef, rate, start, power, t, tau, n_doses):
     special = live & ~simple
     out = None
     if simple.any():
-        out = _superpose_simple(coef[:, simple], rate[:, simple], start[:, simple], t, tau,
-                                n_doses)
+        out = _superpose_simple(coef[:, simple], rate[:, simple], start[:, simple], t, tau, n_doses)
     if special.any():
-        extra = _superpose_general(coef[:, special], rate[:, special], start[:, special],
-                                   power[:, special], t, tau, n_doses, np)
+        extra = _superpose_general(
+            coef[:, special],
+            rate[:, special],
+            start[:, special],
+            power[:, special],
+            t,
+            tau,
+            n_doses,
+            np,
+        )
         out = extra if out is None else out + extra
     if out is None:
         shape = (coef.shape[0], t.shape[-1])
@@ -228,7 +236,8 @@ def _superpose_general(coef, rate, start, power, t, tau, n_doses, xp):
         s0 = xp.where(zero_rate, m, -xp.expm1(-r * tau3 * m) / safe)
         # sum_{n<m} n q^n
         s1 = xp.where(
-            zero_rate, 0.0,
+            zero_rate,
+            0.0,
             (q - m * qm + (m - 1.0) * qm * q) / (safe * safe),
         )
     decay = xp.exp(-r * u)
@@ -247,8 +256,7 @@ def concentration(p: PKParams, dose, t, tau, n_doses=None, xp=None):
     return superpose(coef, rate, start, power, t, tau, n_doses, xp)
 
 
-def metabolite_terms(coef, rate, start, power, parent_cl_L_per_h, met_cl_L_per_h, met_v_L,
-                     xp=np):
+def metabolite_terms(coef, rate, start, power, parent_cl_L_per_h, met_cl_L_per_h, met_v_L, xp=np):
     """Terms of a metabolite formed from the parent's elimination (apparent parameters).
 
     The metabolite has one compartment with apparent clearance and volume

@@ -46,13 +46,19 @@ class PKModel:
         """The model's parameters as (n,) arrays for the kernels."""
         p = self.params
         absorption = self.absorption or "first_order"
-        f0 = {"zero_order": 1.0, "first_order": 0.0}.get(
-            absorption, p.get("frac_zero_order", 0.0))
+        f0 = {"zero_order": 1.0, "first_order": 0.0}.get(absorption, p.get("frac_zero_order", 0.0))
         ka = p.get("ka", p.get("ka_first_order", 1.0))
         q = p.get("Q_F", 0.0) if self.structure == "two_cmt" else 0.0
-        values = dict(cl_L_per_h=p["CL_F"], v_L=p["V_F"], q_L_per_h=q,
-                      v2_L=p.get("V2_F", 1.0) if q > 0 else 1.0, ka_per_h=ka,
-                      tlag_h=p.get("tlag", 0.0), d1_h=p.get("D1", 0.0), frac_zero_order=f0)
+        values = dict(
+            cl_L_per_h=p["CL_F"],
+            v_L=p["V_F"],
+            q_L_per_h=q,
+            v2_L=p.get("V2_F", 1.0) if q > 0 else 1.0,
+            ka_per_h=ka,
+            tlag_h=p.get("tlag", 0.0),
+            d1_h=p.get("D1", 0.0),
+            frac_zero_order=f0,
+        )
         return PKParams(**{k: np.full(n, float(v)) for k, v in values.items()})
 
 
@@ -80,29 +86,34 @@ def pk_model(drug: str, formulation: str = "IR", kb: KnowledgeBase | None = None
     if models.empty:
         with_pk = sorted(kb.pk_models[kb.pk_models.chosen == "yes"].drug_id.unique())
         raise MissingDataError(
-            f"no PK model for {drug_id} in the knowledge base; drugs with PK: "
-            f"{', '.join(with_pk)}")
+            f"no PK model for {drug_id} in the knowledge base; drugs with PK: {', '.join(with_pk)}"
+        )
     chosen = _fallback_formulation(models, formulation)
     if chosen.empty:
         raise MissingDataError(
             f"no {formulation} PK model for {drug_id}; available formulations: "
-            f"{', '.join(sorted(models.formulation.unique()))}")
+            f"{', '.join(sorted(models.formulation.unique()))}"
+        )
     row = chosen.iloc[0]
     note = ""
     if row.formulation != formulation:
-        note = (f"{formulation} requested; {row.formulation} model used (the only oral "
-                f"formulation of {drug_id} with PK data)")
+        note = (
+            f"{formulation} requested; {row.formulation} model used (the only oral "
+            f"formulation of {drug_id} with PK data)"
+        )
     par = kb.pk_parameters[kb.pk_parameters.model_id == row.model_id]
     params = {r.parameter: float(r.value) for r in par.itertuples()}
-    sources = {r.parameter: f"{r.source_ids} @ {r.location} ({r.quality})"
-               for r in par.itertuples()}
+    sources = {
+        r.parameter: f"{r.source_ids} @ {r.location} ({r.quality})" for r in par.itertuples()
+    }
     if row.structure != "observed_css":
         missing = [k for k in ("CL_F", "V_F") if k not in params]
         if row.structure == "two_cmt":
             missing += [k for k in ("Q_F", "V2_F") if k not in params]
         if missing:
             raise MissingDataError(
-                f"PK model {row.model_id} of {drug_id} lacks {', '.join(missing)}")
+                f"PK model {row.model_id} of {drug_id} lacks {', '.join(missing)}"
+            )
     elif "css_nM" not in params:
         raise MissingDataError(f"topical model {row.model_id} of {drug_id} lacks css_nM")
     mw = kb.chosen_property(drug_id, "mw_free_base")
@@ -113,8 +124,18 @@ def pk_model(drug: str, formulation: str = "IR", kb: KnowledgeBase | None = None
     if fu is None:
         ppb = kb.chosen_property(drug_id, "plasma_protein_binding")
         fu = None if ppb is None else 1.0 - ppb / 100.0
-    return PKModel(drug_id, row.model_id, row.formulation, row.structure, row.absorption,
-                   params, sources, mw, fu, note)
+    return PKModel(
+        drug_id,
+        row.model_id,
+        row.formulation,
+        row.structure,
+        row.absorption,
+        params,
+        sources,
+        mw,
+        fu,
+        note,
+    )
 
 
 def metabolites_of(drug_id: str, kb: KnowledgeBase) -> list[str]:
@@ -136,8 +157,13 @@ def _as_regimens(regimens) -> list[Regimen]:
     return [parse_regimen(r) for r in regimens]
 
 
-def concentrations_nM(model: PKModel, regimens: Sequence[Regimen], t: np.ndarray,
-                      kb: KnowledgeBase, metabolite: str | None = None) -> np.ndarray:
+def concentrations_nM(
+    model: PKModel,
+    regimens: Sequence[Regimen],
+    t: np.ndarray,
+    kb: KnowledgeBase,
+    metabolite: str | None = None,
+) -> np.ndarray:
     """Total plasma concentration (n_regimens, T) in nM of the parent or one metabolite."""
     n = len(regimens)
     if model.observed:
@@ -154,14 +180,21 @@ def concentrations_nM(model: PKModel, regimens: Sequence[Regimen], t: np.ndarray
     if metabolite is not None:
         met = pk_model(metabolite, "IR", kb)
         coef, rate, start, power = metabolite_terms(
-            coef, rate, start, power, p.cl_L_per_h, np.full(n, met.params["CL_F"]),
-            np.full(n, met.params["V_F"]))
+            coef,
+            rate,
+            start,
+            power,
+            p.cl_L_per_h,
+            np.full(n, met.params["CL_F"]),
+            np.full(n, met.params["V_F"]),
+        )
         # formation is in parent nmol; molar amounts are conserved, so nM stays nM
     return superpose(coef, rate, start, power, t, tau, n_doses, np)
 
 
-def metabolite_concentrations(model: PKModel, met: PKModel, regimens: Sequence[Regimen],
-                              t: np.ndarray, kb: KnowledgeBase) -> tuple[np.ndarray, str]:
+def metabolite_concentrations(
+    model: PKModel, met: PKModel, regimens: Sequence[Regimen], t: np.ndarray, kb: KnowledgeBase
+) -> tuple[np.ndarray, str]:
     """Metabolite concentration (n_regimens, T) and its unit (``nM`` or ``ng/mL``).
 
     Two metabolite models exist: a formation model (absorption ``none``: formed from the
@@ -181,9 +214,16 @@ def metabolite_concentrations(model: PKModel, met: PKModel, regimens: Sequence[R
     return superpose(coef, rate, start, power, t, tau, n_doses, np), "ng/mL"
 
 
-def simulate(drug: str, regimen, *, days: float = 1.0, step_h: float = 0.25,
-             times_h: np.ndarray | None = None, kb: KnowledgeBase | None = None,
-             include_metabolites: bool = True) -> pd.DataFrame:
+def simulate(
+    drug: str,
+    regimen,
+    *,
+    days: float = 1.0,
+    step_h: float = 0.25,
+    times_h: np.ndarray | None = None,
+    kb: KnowledgeBase | None = None,
+    include_metabolites: bool = True,
+) -> pd.DataFrame:
     """Concentration over time of a drug (and its active metabolites) for one or more regimens.
 
     Args:
@@ -227,21 +267,28 @@ def simulate(drug: str, regimen, *, days: float = 1.0, step_h: float = 0.25,
                 c_ng, c_nM = c, (c * 1000.0 / mw if mw else np.full_like(c, np.nan))
             fu = amodel.fraction_unbound
             for k, (j, r) in enumerate(zip(idx, regs, strict=True)):
-                frames.append(pd.DataFrame({
-                    "drug": drug_id,
-                    "regimen": r.label(),
-                    "regimen_index": j,
-                    "analyte": analyte,
-                    "time_h": t,
-                    "conc_total_nM": c_nM[k],
-                    "conc_unbound_nM": c_nM[k] * fu if fu is not None else np.nan,
-                    "conc_total_ng_per_mL": c_ng[k],
-                    "steady_state": r.steady_state,
-                    "pk_model": amodel.model_id,
-                    "pk_basis": ("observed steady-state plasma level (topical)"
-                                 if model.observed else "total plasma, closed form"),
-                    "note": model.note,
-                }))
+                frames.append(
+                    pd.DataFrame(
+                        {
+                            "drug": drug_id,
+                            "regimen": r.label(),
+                            "regimen_index": j,
+                            "analyte": analyte,
+                            "time_h": t,
+                            "conc_total_nM": c_nM[k],
+                            "conc_unbound_nM": c_nM[k] * fu if fu is not None else np.nan,
+                            "conc_total_ng_per_mL": c_ng[k],
+                            "steady_state": r.steady_state,
+                            "pk_model": amodel.model_id,
+                            "pk_basis": (
+                                "observed steady-state plasma level (topical)"
+                                if model.observed
+                                else "total plasma, closed form"
+                            ),
+                            "note": model.note,
+                        }
+                    )
+                )
     out = pd.concat(frames, ignore_index=True)
     out.attrs["data_version"] = kb.version
     return out

@@ -6,9 +6,24 @@ import re
 from dataclasses import dataclass, replace
 
 FREQUENCIES_H: dict[str, float] = {
-    "qd": 24.0, "od": 24.0, "daily": 24.0, "oncedaily": 24.0, "once": 24.0, "qday": 24.0,
-    "q24h": 24.0, "bid": 12.0, "twicedaily": 12.0, "q12h": 12.0, "tid": 8.0, "q8h": 8.0,
-    "qid": 6.0, "q6h": 6.0, "weekly": 168.0, "qw": 168.0, "qod": 48.0, "everyotherday": 48.0,
+    "qd": 24.0,
+    "od": 24.0,
+    "daily": 24.0,
+    "oncedaily": 24.0,
+    "once": 24.0,
+    "qday": 24.0,
+    "q24h": 24.0,
+    "bid": 12.0,
+    "twicedaily": 12.0,
+    "q12h": 12.0,
+    "tid": 8.0,
+    "q8h": 8.0,
+    "qid": 6.0,
+    "q6h": 6.0,
+    "weekly": 168.0,
+    "qw": 168.0,
+    "qod": 48.0,
+    "everyotherday": 48.0,
 }
 """Dosing-interval words and abbreviations, in hours."""
 
@@ -49,8 +64,7 @@ class Regimen:
             if value == float("inf"):
                 raise RegimenError(f"{name} must be finite, got {value!r}")
         if self.formulation not in ("IR", "XR", "topical"):
-            raise RegimenError(
-                f"formulation must be IR, XR or topical, got {self.formulation!r}")
+            raise RegimenError(f"formulation must be IR, XR or topical, got {self.formulation!r}")
         if self.n_doses is not None and (int(self.n_doses) != self.n_doses or self.n_doses < 1):
             raise RegimenError(f"n_doses must be a positive integer, got {self.n_doses!r}")
 
@@ -67,7 +81,8 @@ class Regimen:
     def label(self) -> str:
         """Short human form, e.g. ``15 mg q24h XR``."""
         freq = {24.0: "qd", 12.0: "bid", 8.0: "tid", 6.0: "qid"}.get(
-            self.interval_h, f"q{self.interval_h:g}h")
+            self.interval_h, f"q{self.interval_h:g}h"
+        )
         form = "" if self.formulation == "IR" else f" {self.formulation}"
         return f"{self.dose_mg:g} mg {freq}{form}"
 
@@ -105,24 +120,30 @@ def parse_regimen(text: str | Regimen, *, n_doses: int | None = None) -> Regimen
     if not match:
         head = raw.split()[0]
         raise RegimenError(
-            f"regimen {raw!r}: the dose {head!r} is not a number (expected e.g. '15 mg qd')")
+            f"regimen {raw!r}: the dose {head!r} is not a number (expected e.g. '15 mg qd')"
+        )
     dose = float(match["dose"].replace(",", "."))
     unit = (match["unit"] or "").casefold()
     rest = match["rest"]
     if not unit:
         raise RegimenError(
-            f"regimen {raw!r}: the dose has no unit; use one of {', '.join(DOSE_UNITS_MG)}")
+            f"regimen {raw!r}: the dose has no unit; use one of {', '.join(DOSE_UNITS_MG)}"
+        )
     if unit not in DOSE_UNITS_MG:
         # a unit glued to a frequency ("mgbid") or an unknown unit ("mL")
-        known = [u for u in DOSE_UNITS_MG if unit.startswith(u) and _compact(unit[len(u):])
-                 in FREQUENCIES_H]
+        known = [
+            u
+            for u in DOSE_UNITS_MG
+            if unit.startswith(u) and _compact(unit[len(u) :]) in FREQUENCIES_H
+        ]
         if known:
-            rest = unit[len(known[0]):] + " " + rest
+            rest = unit[len(known[0]) :] + " " + rest
             unit = known[0]
         else:
             raise RegimenError(
                 f"regimen {raw!r}: unknown dose unit {unit!r}; use one of "
-                f"{', '.join(DOSE_UNITS_MG)}")
+                f"{', '.join(DOSE_UNITS_MG)}"
+            )
     if dose <= 0:
         raise RegimenError(f"regimen {raw!r}: the dose must be positive, got {dose:g}")
     dose_mg = dose * DOSE_UNITS_MG[unit]
@@ -134,7 +155,7 @@ def parse_regimen(text: str | Regimen, *, n_doses: int | None = None) -> Regimen
         if n <= 0:
             raise RegimenError(f"regimen {raw!r}: the interval must be positive")
         interval_h = n * (24.0 if every["u"].lower().startswith("d") else 1.0)
-        rest = rest[: every.start()] + rest[every.end():]
+        rest = rest[: every.start()] + rest[every.end() :]
     words = [w for w in re.split(r"[\s,;/]+", rest) if w]
     formulation = "IR"
     leftovers = []
@@ -152,15 +173,39 @@ def parse_regimen(text: str | Regimen, *, n_doses: int | None = None) -> Regimen
             formulation = "XR"
         elif cw in TOPICAL_WORDS:
             formulation = "topical"
-        elif cw in ("po", "oral", "orally", "tablet", "tablets", "ir", "a", "day", "per",
-                    "once", "twice", "daily", "every", "other", "weekly", "release",
-                    "extended", "modified", "times"):
+        elif cw in (
+            "po",
+            "oral",
+            "orally",
+            "tablet",
+            "tablets",
+            "ir",
+            "a",
+            "day",
+            "per",
+            "once",
+            "twice",
+            "daily",
+            "every",
+            "other",
+            "weekly",
+            "release",
+            "extended",
+            "modified",
+            "times",
+        ):
             continue
         else:
             leftovers.append(w)
     if leftovers:
         raise RegimenError(
             f"regimen {raw!r}: did not understand {' '.join(leftovers)!r}; frequencies known: "
-            f"{', '.join(sorted(set(FREQUENCIES_H)))}, or 'every N h'")
-    return Regimen(dose_mg=dose_mg, interval_h=interval_h or 24.0, formulation=formulation,
-                   n_doses=n_doses, text=raw)
+            f"{', '.join(sorted(set(FREQUENCIES_H)))}, or 'every N h'"
+        )
+    return Regimen(
+        dose_mg=dose_mg,
+        interval_h=interval_h or 24.0,
+        formulation=formulation,
+        n_doses=n_doses,
+        text=raw,
+    )

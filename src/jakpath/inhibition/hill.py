@@ -49,6 +49,7 @@ def daily_metrics(inh, t_h, xp=None) -> dict:
     Args:
         inh: (S, T, P) fractional inhibition over one dosing day (``t_h`` spans 24 h).
         t_h: (T,) times in h, increasing.
+
     Returns:
         dict of (S, P) arrays: ``mean``, ``trough``, ``peak``, ``hours_ge_50``, ``hours_ge_90``.
         Hours are the trapezoid-weighted share of the span above the level times its length.

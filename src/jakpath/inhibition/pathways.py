@@ -7,10 +7,10 @@ Metrics are taken at steady state over 24 h (mean inhibition, hours at or above 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
-
-from dataclasses import replace
 
 from jakpath.exposure.model import (
     _as_regimens,
@@ -52,8 +52,9 @@ def _off_label(kb: KnowledgeBase, drug_id: str, regimen) -> bool:
     return not (daily.min() - 1e-9 <= regimen.daily_dose_mg <= daily.max() + 1e-9)
 
 
-def pathway_inhibition_course(kb: KnowledgeBase, drug_id: str, regimens, pathways: list[str],
-                              t: np.ndarray):
+def pathway_inhibition_course(
+    kb: KnowledgeBase, drug_id: str, regimens, pathways: list[str], t: np.ndarray
+):
     """Inhibition (S, T, P) of each pathway, and the potencies used, for one drug."""
     table = _potency_table(kb)
     formulation = regimens[0].formulation
@@ -75,17 +76,34 @@ def pathway_inhibition_course(kb: KnowledgeBase, drug_id: str, regimens, pathway
                 mw = met_model.mw_g_per_mol or model.mw_g_per_mol
                 conc = conc * 1000.0 / mw
                 if not met_model.mw_g_per_mol:
-                    pots = [replace(p, flags="; ".join(filter(None, [
-                        p.flags, f"{met} molecular weight not in the knowledge base: mass "
-                        f"concentration converted with the parent's ({mw:g} g/mol)"])))
-                        for p in pots]
+                    pots = [
+                        replace(
+                            p,
+                            flags="; ".join(
+                                filter(
+                                    None,
+                                    [
+                                        p.flags,
+                                        f"{met} molecular weight not in the knowledge base: mass "
+                                        f"concentration converted with the parent's ({mw:g} g/mol)",
+                                    ],
+                                )
+                            ),
+                        )
+                        for p in pots
+                    ]
         x += conc[:, :, None] / ic50[None, None, :]
         used.append(pots)
     return hill(x, HILL_DEFAULT), used, model
 
 
-def inhibition(drug: str, regimen, pathways=None, *, kb: KnowledgeBase | None = None,
-               ) -> pd.DataFrame:
+def inhibition(
+    drug: str,
+    regimen,
+    pathways=None,
+    *,
+    kb: KnowledgeBase | None = None,
+) -> pd.DataFrame:
     """Steady-state daily inhibition metrics per regimen and pathway.
 
     Args:
@@ -96,7 +114,7 @@ def inhibition(drug: str, regimen, pathways=None, *, kb: KnowledgeBase | None = 
     Returns:
         One row per regimen x pathway: mean daily inhibition, hours at or above 50% and 90%,
         trough and peak (fractions 0..1), the IC50 used on the total-plasma scale, its tier,
-        basis and sources, and flags (off-label dose, covalent binding, model notes).
+        basis and sources, and caveats (off-label dose, covalent binding, model notes).
     """
     kb = kb or load_kb()
     drug_id = kb.drug_names.resolve(drug)
@@ -120,20 +138,24 @@ def inhibition(drug: str, regimen, pathways=None, *, kb: KnowledgeBase | None = 
                 parent = used[0][j]
                 mets = [u[j] for u in used[1:]]
                 flags = [*flags_base, *([parent.flags] if parent.flags else [])]
-                frames.append({
-                    "drug": drug_id, "regimen": r.label(), "cytokine": cid,
-                    "mean_inhibition": m["mean"][i, j],
-                    "hours_ge_50": m["hours_ge_50"][i, j],
-                    "hours_ge_90": m["hours_ge_90"][i, j],
-                    "trough_inhibition": m["trough"][i, j],
-                    "peak_inhibition": m["peak"][i, j],
-                    "ic50_total_nM": parent.ic50_total_nM,
-                    "tier": parent.tier,
-                    "basis": parent.basis,
-                    "potency_sources": parent.sources,
-                    "metabolite_tiers": "; ".join(f"{p.drug_id}: {p.tier}" for p in mets),
-                    "flags": "; ".join(flags),
-                })
+                frames.append(
+                    {
+                        "drug": drug_id,
+                        "regimen": r.label(),
+                        "cytokine": cid,
+                        "mean_inhibition": m["mean"][i, j],
+                        "hours_ge_50": m["hours_ge_50"][i, j],
+                        "hours_ge_90": m["hours_ge_90"][i, j],
+                        "trough_inhibition": m["trough"][i, j],
+                        "peak_inhibition": m["peak"][i, j],
+                        "ic50_total_nM": parent.ic50_total_nM,
+                        "tier": parent.tier,
+                        "basis": parent.basis,
+                        "potency_sources": parent.sources,
+                        "metabolite_tiers": "; ".join(f"{p.drug_id}: {p.tier}" for p in mets),
+                        "caveats": "; ".join(flags),
+                    }
+                )
     out = pd.DataFrame(frames)
     out.attrs["data_version"] = kb.version
     return out

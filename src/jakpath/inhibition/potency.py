@@ -2,11 +2,19 @@
 
 Order of preference for a drug x cytokine pathway (the tier is shown in every output):
 
-1. ``measured_whole_blood``: cytokine-stimulated pSTAT IC50 in human whole blood (in vitro);
-   compared with total plasma concentration (blood:plasma taken as 1, see ``BLOOD_BASIS``).
+1. ``measured_whole_blood``: cytokine-stimulated pSTAT IC50 in human whole blood (in vitro),
+   pooled (geometric mean) with ex vivo whole-blood EC50s of the same drug and pathway where
+   both exist: both are total drug in blood, and pooling keeps within-drug pathway ratios
+   that one protocol measured (e.g. Mohamed 2020's IL-6 vs IL-7) from being lost to another
+   protocol's single value; compared with total plasma (blood:plasma taken as 1).
 2. ``measured_other``: PBMC, primary cells, then cell lines, in medium; the medium IC50 is
    an unbound concentration, compared with unbound plasma (``C_total * fu``).
-3. ``ex_vivo``: whole-blood EC50 from dosed subjects, in plasma concentration.
+3. ``ex_vivo``: whole-blood EC50 from dosed subjects, in plasma concentration (alone only
+   where no in vitro whole-blood or other measured value exists).
+
+The same measurement deposited several times (under several ChEMBL targets or assays) counts
+once: records with the same drug, pathway and value are collapsed, keeping the whole-blood
+copy.
 4. ``predicted``: from enzyme potencies (below).
 
 Prediction. Each enzyme value is put on a Ki basis: binding Kd (ATP-free) and reported Ki as
@@ -97,8 +105,13 @@ def fitted_atp_km(kb: KnowledgeBase) -> dict[str, dict]:
     minimises the squared log residuals. Used when no cited Km is in ``atp_km.csv``.
     """
     e = kb.enzyme_potency
-    e = e[(e.measure == "IC50") & e.relation.isin(["=", ""]) & e.atp_uM.notna()
-          & (e.quality != "derived") & e.target.isin(["JAK1", "JAK2", "JAK3", "TYK2"])]
+    e = e[
+        (e.measure == "IC50")
+        & e.relation.isin(["=", ""])
+        & e.atp_uM.notna()
+        & (e.quality != "derived")
+        & e.target.isin(["JAK1", "JAK2", "JAK3", "TYK2"])
+    ]
     out = {}
     for jak, g in e.groupby("target"):
         levels = g.groupby("drug_id").atp_uM.nunique()
@@ -115,10 +128,13 @@ def fitted_atp_km(kb: KnowledgeBase) -> dict[str, dict]:
             sse = float(resid @ resid)
             if sse < best[0]:
                 best = (sse, km)
-        out[jak] = {"km_uM": float(best[1]), "n_records": len(informative),
-                    "n_drugs": int(informative.drug_id.nunique()),
-                    "atp_levels_uM": sorted(set(atp.tolist())),
-                    "rms_log10": float(np.sqrt(best[0] / len(informative)))}
+        out[jak] = {
+            "km_uM": float(best[1]),
+            "n_records": len(informative),
+            "n_drugs": int(informative.drug_id.nunique()),
+            "atp_levels_uM": sorted(set(atp.tolist())),
+            "rms_log10": float(np.sqrt(best[0] / len(informative))),
+        }
     return out
 
 
@@ -165,13 +181,24 @@ def enzyme_summary(kb: KnowledgeBase) -> pd.DataFrame:
     for (drug, target), g in e.groupby(["drug_id", "target"]):
         primary = g[g.normalised & (g.quality != "derived")]
         fallback = g[g.quality != "derived"]
-        use, how = ((primary, "normalised") if len(primary)
-                    else (fallback, "ATP unknown") if len(fallback) else (g, "derived median"))
-        rows.append({
-            "drug_id": drug, "target": target, "ki_nM": _gmean(use.ki_nM),
-            "log10_sd": _log_sd(use.ki_nM), "n": len(use), "basis": how,
-            "sources": ";".join(sorted(set(";".join(use.source_ids).split(";")))),
-        })
+        use, how = (
+            (primary, "normalised")
+            if len(primary)
+            else (fallback, "ATP unknown")
+            if len(fallback)
+            else (g, "derived median")
+        )
+        rows.append(
+            {
+                "drug_id": drug,
+                "target": target,
+                "ki_nM": _gmean(use.ki_nM),
+                "log10_sd": _log_sd(use.ki_nM),
+                "n": len(use),
+                "basis": how,
+                "sources": ";".join(sorted(set(";".join(use.source_ids).split(";")))),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -248,26 +275,48 @@ def _fu(kb: KnowledgeBase, drug_id: str) -> tuple[float, str]:
 
 
 @functools.lru_cache(maxsize=4)
+def distinct_cellular(kb: KnowledgeBase) -> pd.DataFrame:
+    """Exact cellular/ex vivo records, one per distinct measurement (whole-blood copy kept)."""
+    c = kb.cellular_potency
+    c = c[c.relation.isin(["=", ""]) & c.value_nM.notna()].copy()
+    order = {"whole_blood": 0, **{k: v + 1 for k, v in MATRIX_ORDER.items()}}
+    c["_order"] = c.matrix.map(order)
+    c = c.sort_values(["_order", "record_id"], kind="stable")
+    c = c.drop_duplicates(["drug_id", "cytokine_id", "value_nM"], keep="first")
+    return c.drop(columns="_order").sort_values("record_id").reset_index(drop=True)
+
+
+@functools.lru_cache(maxsize=4)
 def calibration_set(kb: KnowledgeBase) -> pd.DataFrame:
     """Measured cellular/ex vivo values on the unbound basis, one row per drug x pathway x tier."""
-    c = kb.cellular_potency
-    c = c[c.relation.isin(["=", ""]) & c.value_nM.notna()]
+    c = distinct_cellular(kb)
     rows = []
     for r in c.itertuples():
         fu, _ = _fu(kb, r.drug_id)
         ex = is_ex_vivo(r.note)
-        tier = "ex_vivo" if ex else ("measured_whole_blood" if r.matrix == "whole_blood"
-                                     else "measured_other")
+        tier = (
+            "ex_vivo"
+            if ex
+            else ("measured_whole_blood" if r.matrix == "whole_blood" else "measured_other")
+        )
         unbound = r.value_nM * fu if r.concentration_basis == "total_blood" else r.value_nM
-        rows.append({"drug_id": r.drug_id, "cytokine_id": r.cytokine_id, "tier": tier,
-                     "matrix": r.matrix, "value_nM": r.value_nM, "unbound_nM": unbound,
-                     "record_id": r.record_id})
+        rows.append(
+            {
+                "drug_id": r.drug_id,
+                "cytokine_id": r.cytokine_id,
+                "tier": tier,
+                "matrix": r.matrix,
+                "value_nM": r.value_nM,
+                "unbound_nM": unbound,
+                "record_id": r.record_id,
+            }
+        )
     df = pd.DataFrame(rows)
     if df.empty:
         return df
-    return (df.groupby(["drug_id", "cytokine_id", "tier"], as_index=False)
-            .agg(unbound_nM=("unbound_nM", _gmean), n=("unbound_nM", "size"),
-                 records=("record_id", ";".join)))
+    return df.groupby(["drug_id", "cytokine_id", "tier"], as_index=False).agg(
+        unbound_nM=("unbound_nM", _gmean), n=("unbound_nM", "size"), records=("record_id", ";".join)
+    )
 
 
 @functools.lru_cache(maxsize=256)
@@ -304,11 +353,20 @@ def potency_check(kb: KnowledgeBase | None = None) -> pd.DataFrame:
         pred = raw * 10 ** offsets[r.drug_id]
         ok = np.isfinite(pred) and pred > 0
         err = math.log10(pred / r.unbound_nM) if ok else np.nan
-        rows.append({"drug_id": r.drug_id, "cytokine_id": r.cytokine_id, "tier": r.tier,
-                     "measured_unbound_nM": r.unbound_nM, "n_records": r.n,
-                     "predicted_unbound_nM": pred if ok else np.nan,
-                     "fold_error": 10 ** abs(err) if ok else np.nan, "log10_error": err,
-                     "offset_log10": offsets[r.drug_id], "prediction_inputs": detail})
+        rows.append(
+            {
+                "drug_id": r.drug_id,
+                "cytokine_id": r.cytokine_id,
+                "tier": r.tier,
+                "measured_unbound_nM": r.unbound_nM,
+                "n_records": r.n,
+                "predicted_unbound_nM": pred if ok else np.nan,
+                "fold_error": 10 ** abs(err) if ok else np.nan,
+                "log10_error": err,
+                "offset_log10": offsets[r.drug_id],
+                "prediction_inputs": detail,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -320,8 +378,9 @@ def _from_parent(kb: KnowledgeBase, drug_id: str) -> tuple[str, float, str] | No
     if rel is None or rel <= 0:
         return None
     p = kb.drug_properties
-    src = p[(p.drug_id == drug_id) & (p.property == "relative_potency_to_parent")
-            & (p.chosen == "yes")].iloc[0]
+    src = p[
+        (p.drug_id == drug_id) & (p.property == "relative_potency_to_parent") & (p.chosen == "yes")
+    ].iloc[0]
     return drug.parent_drug_id, rel, f"{src.source_ids} @ {src.location}"
 
 
@@ -344,8 +403,7 @@ def potency_table(kb: KnowledgeBase | None = None, drug: str | None = None) -> p
 
 @functools.lru_cache(maxsize=4)
 def _potency_table(kb: KnowledgeBase) -> pd.DataFrame:
-    cal_records = kb.cellular_potency
-    cal_records = cal_records[cal_records.relation.isin(["=", ""]) & cal_records.value_nM.notna()]
+    cal_records = distinct_cellular(kb)
     offset = fit_offset(kb)
     pred_sd = None
     jak_cytokines = kb.cytokines[kb.cytokines.jak_signalling == "yes"].cytokine_id
@@ -355,44 +413,70 @@ def _potency_table(kb: KnowledgeBase) -> pd.DataFrame:
         mine = cal_records[cal_records.drug_id == drug.drug_id]
         for cid in jak_cytokines:
             recs = mine[mine.cytokine_id == cid]
-            ex = recs.note.map(is_ex_vivo)
+            ex = recs.note.map(is_ex_vivo).astype(bool)
             wb = recs[(recs.matrix == "whole_blood") & ~ex]
             other = recs[(recs.matrix != "whole_blood") & ~ex]
             exv = recs[ex]
             flags = []
             if drug.mechanism == "covalent_jak3":
-                flags.append("covalent JAK3 binding: effect outlasts plasma exposure; "
-                             "plasma-driven inhibition is a lower bound")
+                flags.append(
+                    "covalent JAK3 binding: effect outlasts plasma exposure; "
+                    "plasma-driven inhibition is a lower bound"
+                )
             if len(wb):
+                wb = pd.concat([wb, exv])  # ex vivo whole blood pooled with in vitro
                 # free-concentration whole-blood values go to the total scale through fu
-                totals = np.where(wb.concentration_basis == "unbound_blood",
-                                  wb.value_nM / fu, wb.value_nM)
+                totals = np.where(
+                    wb.concentration_basis == "unbound_blood", wb.value_nM / fu, wb.value_nM
+                )
                 value = _gmean(totals)
-                basis = BLOOD_BASIS + (f"; free-drug values / {fu_text}"
-                                       if (wb.concentration_basis == "unbound_blood").any()
-                                       else "")
-                pot = Potency(drug.drug_id, cid, value, value, "measured_whole_blood",
-                              basis, len(wb),
-                              max(_log_sd(wb.value_nM), MEASURED_LOG10_SD_FLOOR),
-                              ";".join(sorted(set(wb.source_ids))),
-                              f"{len(wb)} whole-blood value(s): {', '.join(wb.record_id)}")
+                basis = BLOOD_BASIS + (
+                    f"; free-drug values / {fu_text}"
+                    if (wb.concentration_basis == "unbound_blood").any()
+                    else ""
+                )
+                pot = Potency(
+                    drug.drug_id,
+                    cid,
+                    value,
+                    value,
+                    "measured_whole_blood",
+                    basis,
+                    len(wb),
+                    max(_log_sd(wb.value_nM), MEASURED_LOG10_SD_FLOOR),
+                    ";".join(sorted(set(wb.source_ids))),
+                    f"{len(wb)} whole-blood value(s): {', '.join(wb.record_id)}",
+                )
             elif len(other):
                 best = min(other.matrix.map(MATRIX_ORDER))
                 use = other[other.matrix.map(MATRIX_ORDER) == best]
                 value = _gmean(use.value_nM)
-                pot = Potency(drug.drug_id, cid, value / fu, value, "measured_other",
-                              f"IC50 in medium ({use.matrix.iloc[0]}) vs unbound plasma; "
-                              f"{fu_text}", len(use),
-                              max(_log_sd(use.value_nM), MEASURED_LOG10_SD_FLOOR),
-                              ";".join(sorted(set(use.source_ids))),
-                              f"{len(use)} value(s): {', '.join(use.record_id)}")
+                pot = Potency(
+                    drug.drug_id,
+                    cid,
+                    value / fu,
+                    value,
+                    "measured_other",
+                    f"IC50 in medium ({use.matrix.iloc[0]}) vs unbound plasma; {fu_text}",
+                    len(use),
+                    max(_log_sd(use.value_nM), MEASURED_LOG10_SD_FLOOR),
+                    ";".join(sorted(set(use.source_ids))),
+                    f"{len(use)} value(s): {', '.join(use.record_id)}",
+                )
             elif len(exv):
                 value = _gmean(exv.value_nM)
-                pot = Potency(drug.drug_id, cid, value, value, "ex_vivo",
-                              "ex vivo whole-blood EC50 vs total plasma concentration",
-                              len(exv), max(_log_sd(exv.value_nM), MEASURED_LOG10_SD_FLOOR),
-                              ";".join(sorted(set(exv.source_ids))),
-                              f"{len(exv)} value(s): {', '.join(exv.record_id)}")
+                pot = Potency(
+                    drug.drug_id,
+                    cid,
+                    value,
+                    value,
+                    "ex_vivo",
+                    "ex vivo whole-blood EC50 vs total plasma concentration",
+                    len(exv),
+                    max(_log_sd(exv.value_nM), MEASURED_LOG10_SD_FLOOR),
+                    ";".join(sorted(set(exv.source_ids))),
+                    f"{len(exv)} value(s): {', '.join(exv.record_id)}",
+                )
             else:
                 parent = _from_parent(kb, drug.drug_id)
                 if pred_sd is None:
@@ -403,10 +487,18 @@ def _potency_table(kb: KnowledgeBase) -> pd.DataFrame:
                     out.append((drug.drug_id, cid, ("parent", parent, fu, fu_text, flags)))
                     continue
                 value = raw * 10**offset if np.isfinite(raw) else math.inf
-                pot = Potency(drug.drug_id, cid, value / fu, value, "predicted",
-                              f"predicted unbound cellular IC50 vs unbound plasma; {fu_text}",
-                              0, pred_sd, "enzyme_potency",
-                              f"{detail}; empirical offset 10^{offset:.2f}")
+                pot = Potency(
+                    drug.drug_id,
+                    cid,
+                    value / fu,
+                    value,
+                    "predicted",
+                    f"predicted unbound cellular IC50 vs unbound plasma; {fu_text}",
+                    0,
+                    pred_sd,
+                    "enzyme_potency",
+                    f"{detail}; empirical offset 10^{offset:.2f}",
+                )
             if flags:
                 pot = Potency(**{**pot.__dict__, "flags": "; ".join(flags)})
             out.append((drug.drug_id, cid, pot))
@@ -418,9 +510,17 @@ def _potency_table(kb: KnowledgeBase) -> pd.DataFrame:
             fu_parent, _ = _fu(kb, parent_id)
             unbound = pp.ic50_total_nM * fu_parent / rel
             table[(d, c)] = Potency(
-                d, c, unbound / fu, unbound, "predicted",
+                d,
+                c,
+                unbound / fu,
+                unbound,
+                "predicted",
                 f"parent {parent_id} unbound potency / relative potency {rel:g}; {fu_text}",
-                0, pp.log10_sd, src, f"from {parent_id} ({pp.tier}) divided by {rel:g}",
-                "; ".join(flags))
+                0,
+                pp.log10_sd,
+                src,
+                f"from {parent_id} ({pp.tier}) divided by {rel:g}",
+                "; ".join(flags),
+            )
     idx = pd.MultiIndex.from_tuples(table.keys(), names=["drug_id", "cytokine_id"])
     return pd.DataFrame({"potency": list(table.values())}, index=idx)

@@ -92,28 +92,44 @@ class KnowledgeBase:
     its ``source_ids`` and ``location`` columns, and ``kb.sources`` resolves them.
     """
 
-    def __init__(self, tables: dict[str, pd.DataFrame], version: str, data_dir: Path,
-                 problems: list[Problem]):
+    def __init__(
+        self, tables: dict[str, pd.DataFrame], version: str, data_dir: Path, problems: list[Problem]
+    ):
         self.tables = tables
         self.version = version
         self.data_dir = data_dir
         self.problems = problems
         for name, df in tables.items():
             setattr(self, name, df)
-        self.drug_names = NameIndex("drug", (
-            (r.drug_id, r.name, _split(r.synonyms)) for r in self.drugs.itertuples()))
-        self.cytokine_names = NameIndex("cytokine", (
-            (r.cytokine_id, r.name, _split(r.synonyms)) for r in self.cytokines.itertuples()))
-        self.disease_names = NameIndex("disease", (
-            (r.disease_id, r.name, _split(r.synonyms)) for r in self.diseases.itertuples()))
+        self.drug_names = NameIndex(
+            "drug", ((r.drug_id, r.name, _split(r.synonyms)) for r in self.drugs.itertuples())
+        )
+        self.cytokine_names = NameIndex(
+            "cytokine",
+            ((r.cytokine_id, r.name, _split(r.synonyms)) for r in self.cytokines.itertuples()),
+        )
+        self.disease_names = NameIndex(
+            "disease",
+            ((r.disease_id, r.name, _split(r.synonyms)) for r in self.diseases.itertuples()),
+        )
 
     # -- typed records -------------------------------------------------------------------
     def drug(self, name: str) -> Drug:
         """The drug record for a name, brand, code or synonym."""
         drug_id = self.drug_names.resolve(name)
         r = self.drugs.set_index("drug_id").loc[drug_id]
-        return Drug(drug_id, r["name"], _split(r.synonyms), r.chembl_id, r.mechanism,
-                    r.selectivity, r.status, r.route, r.parent_drug_id, _split(r.source_ids))
+        return Drug(
+            drug_id,
+            r["name"],
+            _split(r.synonyms),
+            r.chembl_id,
+            r.mechanism,
+            r.selectivity,
+            r.status,
+            r.route,
+            r.parent_drug_id,
+            _split(r.source_ids),
+        )
 
     def cytokine(self, name: str) -> Cytokine:
         """The cytokine record (with its canonical receptor's JAKs) for a name or synonym."""
@@ -123,15 +139,32 @@ class KnowledgeBase:
         mine = chains[chains.cytokine_id == cid]
         jaks = tuple(dict.fromkeys(mine.jak_id))
         uncertain = tuple(dict.fromkeys(mine[mine.certainty == "uncertain"].jak_id))
-        return Cytokine(cid, r["name"], r.family, r.jak_signalling == "yes", r.safety_class,
-                        r.role, r.stats, jaks, uncertain, _split(r.source_ids))
+        return Cytokine(
+            cid,
+            r["name"],
+            r.family,
+            r.jak_signalling == "yes",
+            r.safety_class,
+            r.role,
+            r.stats,
+            jaks,
+            uncertain,
+            _split(r.source_ids),
+        )
 
     def disease(self, name: str) -> Disease:
         """The disease record for a name or synonym."""
         did = self.disease_names.resolve(name)
         r = self.diseases.set_index("disease_id").loc[did]
-        return Disease(did, r["name"], _split(r.synonyms), r.mondo_id, r.efo_id, r.category,
-                       r.seed_disease == "yes")
+        return Disease(
+            did,
+            r["name"],
+            _split(r.synonyms),
+            r.mondo_id,
+            r.efo_id,
+            r.category,
+            r.seed_disease == "yes",
+        )
 
     # -- derived views -------------------------------------------------------------------
     @functools.cached_property
@@ -166,8 +199,7 @@ class KnowledgeBase:
         for sid in ids:
             if sid in src.index:
                 row = src.loc[sid]
-                ref = (f"doi:{row.doi}" if row.doi else f"PMID:{row.pmid}" if row.pmid
-                       else row.url)
+                ref = f"doi:{row.doi}" if row.doi else f"PMID:{row.pmid}" if row.pmid else row.url
                 out.append(f"{row.citation}" + (f" ({ref})" if ref else ""))
             else:
                 out.append(sid)

@@ -57,15 +57,18 @@ def read_table(table: Table, data_dir: Path) -> RawTable:
                 if not any(c.strip() for c in cells):
                     start = reader.line_num + 1
                     continue
-                row = {h: (cells[i].strip() if i < len(cells) else "")
-                       for i, h in enumerate(file_header)}
+                row = {
+                    h: (cells[i].strip() if i < len(cells) else "")
+                    for i, h in enumerate(file_header)
+                }
                 if len(cells) > len(file_header):
-                    row["__extra__"] = ";".join(cells[len(file_header):])
+                    row["__extra__"] = ";".join(cells[len(file_header) :])
                 rows.append(row)
                 lines.append((path.name, start))
                 start = reader.line_num + 1
-    return RawTable(table, header, tuple(rows), tuple(p.name for p in files), tuple(lines),
-                    missing=not files)
+    return RawTable(
+        table, header, tuple(rows), tuple(p.name for p in files), tuple(lines), missing=not files
+    )
 
 
 def read_tables(data_dir: Path | str | None = None) -> dict[str, RawTable]:

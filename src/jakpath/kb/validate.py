@@ -97,8 +97,9 @@ def _check_cell(col: Column, value: str, where, out: _Collector, table: str) -> 
         if col.max_value is not None and number > col.max_value:
             out.add("range", where, f"{table}.{col.name}={value} is above {col.max_value}")
     if col.choices is not None and value not in col.choices:
-        out.add("schema", where,
-                f"{table}.{col.name}={value!r} is not one of {', '.join(col.choices)}")
+        out.add(
+            "schema", where, f"{table}.{col.name}={value!r} is not one of {', '.join(col.choices)}"
+        )
 
 
 def _ids(raw: dict[str, RawTable], ref: str) -> set[str]:
@@ -121,17 +122,23 @@ def _check_units(raw: dict[str, RawTable], out: _Collector) -> None:
             units, low, high = spec[name]
             unit = row.get("unit", "")
             if unit not in units:
-                out.add("unit", where,
-                        f"{table}: {name} has unit {unit!r}; expected one of {sorted(units)}")
+                out.add(
+                    "unit",
+                    where,
+                    f"{table}: {name} has unit {unit!r}; expected one of {sorted(units)}",
+                )
                 continue
             try:
                 value = float(row.get("value", ""))
             except ValueError:
                 continue
             if not (low <= value <= high):
-                out.add("range", where,
-                        f"{table}: {name}={value} {unit} is outside the plausible range "
-                        f"[{low}, {high}]")
+                out.add(
+                    "range",
+                    where,
+                    f"{table}: {name}={value} {unit} is outside the plausible range "
+                    f"[{low}, {high}]",
+                )
 
 
 def _check_consistency(raw: dict[str, RawTable], out: _Collector) -> None:
@@ -143,8 +150,11 @@ def _check_consistency(raw: dict[str, RawTable], out: _Collector) -> None:
     for (drug, prop), entries in chosen.items():
         n = sum(r.get("chosen") == "yes" for r, _ in entries)
         if n != 1:
-            out.add("consistency", entries[0][1],
-                    f"drug_properties: {drug}/{prop} has {n} rows with chosen=yes (need 1)")
+            out.add(
+                "consistency",
+                entries[0][1],
+                f"drug_properties: {drug}/{prop} has {n} rows with chosen=yes (need 1)",
+            )
     # one canonical receptor per JAK-signalling cytokine
     canon = Counter(r["cytokine_id"] for r in raw["receptors"].rows if r.get("canonical") == "yes")
     receptors_of = {r["cytokine_id"] for r in raw["receptors"].rows}
@@ -153,9 +163,12 @@ def _check_consistency(raw: dict[str, RawTable], out: _Collector) -> None:
         cid = row.get("cytokine_id", "")
         if row.get("jak_signalling") == "yes":
             if canon.get(cid, 0) != 1:
-                out.add("consistency", where,
-                        f"cytokine {cid} signals through JAKs but has {canon.get(cid, 0)} "
-                        "canonical receptors (need 1)")
+                out.add(
+                    "consistency",
+                    where,
+                    f"cytokine {cid} signals through JAKs but has {canon.get(cid, 0)} "
+                    "canonical receptors (need 1)",
+                )
         elif cid in receptors_of:
             out.add("consistency", where, f"cytokine {cid} is non-JAK but has a JAK receptor")
     # every receptor has at least one chain
@@ -172,15 +185,19 @@ def _check_consistency(raw: dict[str, RawTable], out: _Collector) -> None:
             models[(row.get("drug_id", ""), row.get("formulation", ""))].append(where)
     for (drug, form), wheres in models.items():
         if len(wheres) > 1:
-            out.add("consistency", wheres[1],
-                    f"pk_models: {drug}/{form} has {len(wheres)} chosen models (need 1)")
+            out.add(
+                "consistency",
+                wheres[1],
+                f"pk_models: {drug}/{form} has {len(wheres)} chosen models (need 1)",
+            )
     # sources need an address
     src = raw["sources"]
     for row, where in zip(src.rows, src.lines, strict=True):
         if not (row.get("doi") or row.get("pmid") or row.get("url")) and row.get("kind") not in (
-            "label", "book"):
-            out.add("source", where,
-                    f"source {row.get('source_id')} has no DOI, PMID or URL")
+            "label",
+            "book",
+        ):
+            out.add("source", where, f"source {row.get('source_id')} has no DOI, PMID or URL")
         pmid = row.get("pmid", "")
         if pmid and not pmid.isdigit():
             out.add("type", where, f"source {row.get('source_id')}: pmid {pmid!r} is not digits")
@@ -189,8 +206,9 @@ def _check_consistency(raw: dict[str, RawTable], out: _Collector) -> None:
             out.add("type", where, f"source {row.get('source_id')}: doi {doi!r} must start 10.")
 
 
-def validate(data_dir: Path | str | None = None,
-             raw: dict[str, RawTable] | None = None) -> list[Problem]:
+def validate(
+    data_dir: Path | str | None = None, raw: dict[str, RawTable] | None = None
+) -> list[Problem]:
     """Check every table; return all problems found (empty list: the data are valid)."""
     raw = raw if raw is not None else read_tables(data_dir)
     out = _Collector()
@@ -202,12 +220,17 @@ def validate(data_dir: Path | str | None = None,
             continue
         missing_cols = [c for c in table.column_names if c not in t.header]
         if missing_cols:
-            out.add("schema", (t.files[0], 1),
-                    f"{name}: missing column(s) {', '.join(missing_cols)}")
+            out.add(
+                "schema", (t.files[0], 1), f"{name}: missing column(s) {', '.join(missing_cols)}"
+            )
         unknown = [h for h in t.header if h not in table.column_names]
         if unknown:
-            out.add("schema", (t.files[0], 1),
-                    f"{name}: unknown column(s) {', '.join(unknown)}", severity="warning")
+            out.add(
+                "schema",
+                (t.files[0], 1),
+                f"{name}: unknown column(s) {', '.join(unknown)}",
+                severity="warning",
+            )
         refs = {c.name: _ids(raw, c.ref) for c in table.columns if c.ref}
         seen: dict[tuple, tuple[str, int]] = {}
         for row, where in zip(t.rows, t.lines, strict=True):
@@ -223,17 +246,22 @@ def validate(data_dir: Path | str | None = None,
                             kind = "source" if col.name == "source_ids" else "reference"
                             out.add(kind, where, f"{name}.{col.name}: unknown id {v!r}")
             if table.numeric_value and row.get(table.numeric_value) and not row.get("location"):
-                out.add("source", where,
-                        f"{name}: value without a location in its source")
-            if row.get("quality") == "derived" and "derived_from" in table.column_names \
-                    and not row.get("derived_from"):
+                out.add("source", where, f"{name}: value without a location in its source")
+            if (
+                row.get("quality") == "derived"
+                and "derived_from" in table.column_names
+                and not row.get("derived_from")
+            ):
                 out.add("source", where, f"{name}: derived value without derived_from")
             if table.key:
                 key = tuple(row.get(k, "") for k in table.key)
                 if key in seen:
                     first = seen[key]
-                    out.add("duplicate", where,
-                            f"{name}: duplicate id {'/'.join(key)} (first at {first[0]}:{first[1]})")
+                    out.add(
+                        "duplicate",
+                        where,
+                        f"{name}: duplicate id {'/'.join(key)} (first at {first[0]}:{first[1]})",
+                    )
                 else:
                     seen[key] = where
     _check_units(raw, out)

@@ -25,5 +25,7 @@ def raw_weight(rank: int, certainty: str) -> float:
 def rule_text() -> str:
     """The weighting rule in words, for explanations and reports."""
     ranks = ", ".join(f"rank {r} -> {w:g}" for r, w in RANK_WEIGHTS.items())
-    return (f"driver weight = ({ranks}) x {UNCERTAIN_FACTOR:g} if uncertain, "
-            "normalised to sum to 1 over the disease's drivers")
+    return (
+        f"driver weight = ({ranks}) x {UNCERTAIN_FACTOR:g} if uncertain, "
+        "normalised to sum to 1 over the disease's drivers"
+    )
