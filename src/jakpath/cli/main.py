@@ -12,7 +12,7 @@ from jakpath import __version__
 from jakpath.cli.output import DISCLAIMER, Format, console, emit, fail
 from jakpath.exposure.model import MissingDataError
 from jakpath.exposure.regimen import RegimenError
-from jakpath.kb import KnowledgeBaseError, UnknownNameError, load_kb
+from jakpath.kb import KnowledgeBaseError, load_kb
 
 app = typer.Typer(
     help=f"jakpath: JAK inhibitors, cytokine pathways and diseases. {DISCLAIMER}",
@@ -35,7 +35,7 @@ def handles_errors(func):
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
-        except (UnknownNameError, RegimenError, MissingDataError, ValueError) as exc:
+        except (LookupError, RegimenError, MissingDataError, ValueError) as exc:
             fail(str(exc))
         except KnowledgeBaseError as exc:
             fail(str(exc), code=1)
@@ -372,6 +372,166 @@ def pk_check_cmd(fmt: Format = FORMAT_OPT):
     kb = load_kb()
     df = pk_check(kb)
     emit(df, fmt, title="PK model vs label/paper figures", version=kb.version)
+
+
+@app.command("rank")
+@handles_errors
+def rank_cmd(
+    disease: str,
+    top: int = typer.Option(None, "--top", min=1, help="Show the first N."),
+    include: list[str] = typer.Option(
+        None,
+        "--include",
+        help="Extra candidate 'DRUG REGIMEN', e.g. --include 'tofacitinib 10 mg bid'.",
+    ),
+    metric: str = typer.Option("mean", help="mean or trough inhibition."),
+    stability: bool = typer.Option(True, help="Rank stability (Monte Carlo)."),
+    fmt: Format = FORMAT_OPT,
+    plot: Path = typer.Option(None, "--plot", help="Coverage vs burden figure."),
+):
+    """Rank JAK-inhibitor regimens for DISEASE with every score component."""
+    from jakpath.matching import rank
+
+    kb = load_kb()
+    extra = []
+    for item in include or []:
+        parts = item.split(maxsplit=1)
+        if len(parts) != 2:
+            fail(f"--include needs 'DRUG REGIMEN', got {item!r}")
+        extra.append((parts[0], parts[1]))
+    df = rank(disease, extra, kb=kb, metric=metric, stability=stability)
+    if plot:
+        from jakpath.plots import plot_ranking
+
+        plot_ranking(df, plot, kb=kb)
+        console.print(f"figure written to {plot}")
+    if top:
+        df = df.head(top)
+    cols = [
+        "rank",
+        "drug",
+        "regimen",
+        "score",
+        "direct_coverage",
+        "indirect_coverage",
+        "burden_haematopoiesis",
+        "burden_lymphocyte_nk",
+        "burden_antiviral",
+        "evidence_level",
+        "evidence_records",
+        "pareto",
+    ]
+    if stability:
+        cols += ["p_first", "p_top3"]
+    shown = df[cols] if fmt == Format.table else df
+    emit(
+        shown,
+        fmt,
+        title=f"{kb.disease(disease).name}: candidates ranked "
+        f"(score = coverage - {df.attrs['burden_penalty']:g} x mean burden)",
+        version=kb.version,
+        float_fmt="{:.3f}",
+    )
+
+
+@app.command("explain")
+@handles_errors
+def explain_cmd(disease: str, drug: str, regimen: str, fmt: Format = FORMAT_OPT):
+    """How each term of DRUG REGIMEN's score for DISEASE arose, with numbers and sources."""
+    import json
+
+    from jakpath.matching import explain
+
+    kb = load_kb()
+    out = explain(disease, drug, regimen, kb=kb)
+    if fmt == Format.json:
+        typer.echo(
+            json.dumps(
+                {"data_version": kb.version, "text": out["text"], "sections": out["sections"]},
+                indent=1,
+                default=float,
+            )
+        )
+    elif fmt == Format.csv:
+        fail("explain has no CSV form; use --format table or json")
+    else:
+        typer.echo(out["text"])
+
+
+@app.command("demo")
+@handles_errors
+def demo_cmd(out: Path = typer.Option(None, "--out", help="Also write figures and CSVs here.")):
+    """The main job on the shipped defaults: validate, summarise, and answer the seed cases."""
+    from jakpath.inhibition.pathways import inhibition
+    from jakpath.kb.validate import errors, validate
+
+    kb = load_kb()
+    n_err = len(errors(validate()))
+    console.print(
+        f"jakpath {__version__}, data {kb.version}: knowledge base "
+        f"{'valid' if n_err == 0 else f'has {n_err} errors'}",
+        highlight=False,
+    )
+    emit(kb.stats(), Format.table, title="knowledge base")
+    seed = [("upadacitinib", "15 mg qd"), ("tofacitinib", "5 mg bid")]
+    pathways = ["IL6", "IFNG", "IFNA", "IL2", "IL4", "IL15", "IL21", "EPO"]
+    for drug, regimen in seed:
+        df = inhibition(drug, regimen, pathways=pathways, kb=kb)
+        emit(
+            df[
+                [
+                    "cytokine",
+                    "mean_inhibition",
+                    "hours_ge_50",
+                    "trough_inhibition",
+                    "peak_inhibition",
+                    "ic50_total_nM",
+                    "tier",
+                ]
+            ],
+            Format.table,
+            title=f"{drug} {regimen}: steady-state pathway inhibition over 24 h",
+        )
+        if out:
+            out.mkdir(parents=True, exist_ok=True)
+            df.to_csv(out / f"inhibition_{drug}.csv", index=False)
+            from jakpath.exposure.regimen import parse_regimen
+            from jakpath.plots import plot_regimen
+
+            plot_regimen(drug, parse_regimen(regimen), out / f"{drug}.png", kb=kb)
+    if _has_matching():
+        from jakpath.matching import rank
+
+        for disease in (
+            "dermatomyositis",
+            "hidradenitis suppurativa",
+            "cutaneous lupus erythematosus",
+            "cutaneous Crohn's disease",
+        ):
+            df = rank(disease, kb=kb)
+            emit(
+                df.head(5)[
+                    [
+                        "rank",
+                        "drug",
+                        "regimen",
+                        "score",
+                        "direct_coverage",
+                        "indirect_coverage",
+                        "burden_total",
+                        "evidence_level",
+                    ]
+                ],
+                Format.table,
+                title=f"{disease}: top candidates",
+            )
+    console.print(DISCLAIMER, highlight=False)
+
+
+def _has_matching() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("jakpath.matching") is not None
 
 
 def main() -> None:

@@ -120,14 +120,15 @@ def fitted_atp_km(kb: KnowledgeBase) -> dict[str, dict]:
             continue
         log_ic50 = np.log10(informative.value_nM.to_numpy())
         atp = informative.atp_uM.to_numpy()
-        drugs = informative.drug_id.to_numpy()
-        best = (np.inf, None)
-        for km in KM_GRID_uM:
-            y = log_ic50 - np.log10(1.0 + atp / km)
-            resid = y - pd.Series(y).groupby(drugs).transform("mean").to_numpy()
-            sse = float(resid @ resid)
-            if sse < best[0]:
-                best = (sse, km)
+        codes, _ = pd.factorize(informative.drug_id)
+        counts = np.bincount(codes)
+        # residual sum of squares for every candidate Km at once: (grid, records)
+        y = log_ic50[None, :] - np.log10(1.0 + atp[None, :] / KM_GRID_uM[:, None])
+        means = np.stack([np.bincount(codes, weights=row) / counts for row in y])
+        resid = y - means[:, codes]
+        sse = np.einsum("ij,ij->i", resid, resid)
+        i_best = int(np.argmin(sse))
+        best = (float(sse[i_best]), float(KM_GRID_uM[i_best]))
         out[jak] = {
             "km_uM": float(best[1]),
             "n_records": len(informative),

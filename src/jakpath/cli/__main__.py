@@ -1,0 +1,5 @@
+"""``python -m jakpath.cli``."""
+
+from jakpath.cli.main import main
+
+main()
