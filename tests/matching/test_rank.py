@@ -92,7 +92,7 @@ def test_higher_dose_never_lowers_coverage(kb, drug, doses):
     df = rank("dermatomyositis", [(drug, d) for d in doses], kb=kb, stability=False)
     labels = [jakpath.parse_regimen(d).label() for d in doses]
     cov = [df[(df.drug == drug) & (df.regimen == lab)].coverage.iloc[0] for lab in labels]
-    assert all(b >= a - 1e-12 for a, b in zip(cov, cov[1:]))
+    assert all(b >= a - 1e-12 for a, b in zip(cov, cov[1:], strict=False))
 
 
 def test_unreachable_pathway_gives_no_coverage(kb):

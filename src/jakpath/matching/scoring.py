@@ -243,9 +243,7 @@ def _components(kb, did, drivers, jak, cands, metric):
 
 
 def _pareto(coverage, burden) -> np.ndarray:
-    """True where no other candidate has at least the coverage and at most the burden, and
-    is strictly better in one of them.
-    """
+    """Pareto membership: no other candidate is at least as good on both and better on one."""
     better_or_equal = (coverage[None, :] >= coverage[:, None]) & (
         burden[None, :] <= burden[:, None]
     )
