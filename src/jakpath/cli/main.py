@@ -9,7 +9,7 @@ import pandas as pd
 import typer
 
 from jakpath import __version__
-from jakpath.cli.output import DISCLAIMER, Format, console, emit, fail
+from jakpath.cli.output import DISCLAIMER, Format, console, emit, err_console, fail
 from jakpath.exposure.model import MissingDataError
 from jakpath.exposure.regimen import RegimenError
 from jakpath.kb import KnowledgeBaseError, load_kb
@@ -258,7 +258,7 @@ def simulate_cmd(
         from jakpath.plots import plot_regimen
 
         plot_regimen(drug, reg, plot, kb=kb, days=days)
-        console.print(f"figure written to {plot}")
+        err_console.print(f"figure written to {plot}")
     emit(df.drop(columns=["regimen_index"]), fmt, title=f"{drug} {reg.label()}", version=kb.version)
 
 
@@ -281,7 +281,7 @@ def inhibition_cmd(
         from jakpath.plots import plot_regimen
 
         plot_regimen(drug, parse_regimen(regimen), plot, kb=kb, pathways=pathway or None)
-        console.print(f"figure written to {plot}")
+        err_console.print(f"figure written to {plot}")
     shown = (
         df
         if fmt != Format.table
@@ -404,7 +404,7 @@ def rank_cmd(
         from jakpath.plots import plot_ranking
 
         plot_ranking(df, plot, kb=kb)
-        console.print(f"figure written to {plot}")
+        err_console.print(f"figure written to {plot}")
     if top:
         df = df.head(top)
     cols = [

@@ -1,0 +1,126 @@
+"""The command line: cited facts, formats, figures, and exit code 2 with suggestions."""
+
+import csv
+import io
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from jakpath.cli.main import app
+
+runner = CliRunner()
+
+
+def run(*args):
+    return runner.invoke(app, list(args))
+
+
+def test_version_shows_code_and_data_version():
+    r = run("--version")
+    assert r.exit_code == 0
+    assert "data 2026" in r.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("drug", "Rinvoq"),
+        ("drug", "ABT-494"),
+        ("cytokine", "IL-15"),
+        ("disease", "Dermatomyositis"),
+        ("kb", "stats"),
+    ],
+)
+def test_entity_commands_json(args):
+    r = run(*args, "--format", "json")
+    assert r.exit_code == 0, r.output
+    payload = json.loads(r.output)
+    assert payload["data_version"]
+    assert payload["rows"]
+
+
+def test_drug_table_cites_sources():
+    r = run("drug", "tofacitinib")
+    assert r.exit_code == 0
+    assert "CHEMBL" in r.output and "source" in r.output.lower()
+
+
+def test_disease_csv_has_weights():
+    r = run("disease", "atopic dermatitis", "--format", "csv")
+    assert r.exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(r.output.split("\n", 1)[1])))
+    assert abs(sum(float(x["weight"]) for x in rows) - 1) < 1e-9
+
+
+@pytest.mark.parametrize(
+    "args,fragment",
+    [
+        (("drug", "tofacitnib"), "Tofacitinib"),
+        (("disease", "DM"), "Dermatomyositis"),
+        (("cytokine", "IL-99"), "Unknown cytokine"),
+        (("simulate", "tofacitinib", "0 mg bid"), "positive"),
+        (("simulate", "tofacitinib", "five mg bid"), "not a number"),
+        (("simulate", "tofacitinib", "5 mL bid"), "unknown dose unit"),
+        (("simulate", "pacritinib", "200 mg bid"), "no PK model"),
+        (("inhibition", "deuruxolitinib", "8 mg bid"), "no PK model"),
+        (("inhibition", "tofacitinib", "5 mg bid", "--pathway", "IL-17A"), "does not signal"),
+        (("rank", "myelofibrosis"), "no driver data"),
+        (("rank", "psoriasis", "--include", "tofacitinib"), "DRUG REGIMEN"),
+        (("explain", "psoriasis", "tofacitinib", "5 mg every 0 h"), "positive"),
+    ],
+)
+def test_bad_input_exits_2_with_message(args, fragment):
+    r = run(*args)
+    assert r.exit_code == 2, r.output
+    assert fragment in r.output
+    assert "Traceback" not in r.output
+
+
+def test_simulate_and_inhibition_outputs(tmp_path):
+    r = run(
+        "simulate", "tofacitinib", "5 mg bid", "--format", "csv", "--plot", str(tmp_path / "c.png")
+    )
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "c.png").stat().st_size > 1000
+    body = r.stdout.split("# jakpath data version", 1)[1].split("\n", 1)[1]
+    rows = list(csv.DictReader(io.StringIO(body)))
+    assert {"time_h", "conc_total_nM", "conc_unbound_nM", "conc_total_ng_per_mL"} <= set(rows[0])
+    r = run(
+        "inhibition",
+        "baricitinib",
+        "4 mg qd",
+        "--format",
+        "json",
+        "--plot",
+        str(tmp_path / "i.svg"),
+    )
+    assert r.exit_code == 0, r.output
+    rows = json.loads(r.stdout)["rows"]
+    assert all(x["tier"] and x["basis"] for x in rows)
+    assert (tmp_path / "i.svg").read_text().startswith("<?xml")
+
+
+def test_rank_plot_and_explain(tmp_path):
+    r = run("rank", "vitiligo", "--top", "3", "--plot", str(tmp_path / "r.png"), "--no-stability")
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "r.png").exists()
+    r = run("explain", "vitiligo", "ruxolitinib", "10 mg bid")
+    assert r.exit_code == 0, r.output
+    assert "IFNG" in r.output and "not medical advice" in r.output
+
+
+def test_potency_and_checks():
+    r = run("potency", "upadacitinib", "--format", "json")
+    assert r.exit_code == 0
+    tiers = {x["tier"] for x in json.loads(r.output)["rows"]}
+    assert "measured_whole_blood" in tiers
+    r = run("potency", "check")
+    assert r.exit_code == 0 and "median fold error" in r.output
+    r = run("pk", "check", "--format", "json")
+    assert r.exit_code == 0 and json.loads(r.output)["rows"]
+
+
+def test_kb_validate_ok():
+    r = run("kb", "validate")
+    assert r.exit_code == 0
