@@ -22,6 +22,7 @@ from jakpath.exposure.regimen import Regimen, RegimenError, parse_regimen  # noq
 from jakpath.inhibition.pathways import inhibition  # noqa: E402
 from jakpath.inhibition.potency import potency_check, potency_table  # noqa: E402
 from jakpath.kb import KnowledgeBase, UnknownNameError, load_kb  # noqa: E402
+from jakpath.matching import explain, rank  # noqa: E402
 
 DISCLAIMER = (
     "jakpath is a research and decision-support tool, not medical advice. "
@@ -35,11 +36,13 @@ __all__ = [
     "Regimen",
     "RegimenError",
     "UnknownNameError",
+    "explain",
     "inhibition",
     "load_kb",
     "parse_regimen",
     "pk_model",
     "potency_check",
     "potency_table",
+    "rank",
     "simulate",
 ]
