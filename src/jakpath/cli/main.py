@@ -308,13 +308,20 @@ def inhibition_cmd(
 @handles_errors
 def potency_cmd(
     drug: str = typer.Argument(
-        ..., help="A drug, or 'check' for the leave-one-drug-out prediction check."
+        ...,
+        help="A drug; 'check' for the leave-one-drug-out check; 'study' to compare models.",
     ),
     fmt: Format = FORMAT_OPT,
+    plot: Path = typer.Option(None, "--plot", help="study: write the figure."),
+    docs: Path = typer.Option(
+        None, "--docs", help="study: write a Markdown report and its figure beside it."
+    ),
 ):
     """Per pathway: the potency used, its tier, basis, source and uncertainty."""
     if drug == "check":
         return _potency_check(fmt)
+    if drug == "study":
+        return _potency_study(fmt, plot, docs)
     from jakpath.inhibition.potency import potency_table
 
     kb = load_kb()
@@ -338,6 +345,38 @@ def potency_cmd(
         ]
     )
     emit(shown, fmt, title=f"pathway potency: {kb.drug_names.resolve(drug)}", version=kb.version)
+
+
+def _potency_study(fmt: Format, plot: Path | None, docs: Path | None):
+    """Three enzyme-to-pathway models compared by leave-one-drug-out cross-validation."""
+    from jakpath.inhibition.potency_study import plot_study, potency_study, study_markdown
+
+    kb = load_kb()
+    pred, summary = potency_study(kb)
+    if plot:
+        plot_study(pred, plot)
+        err_console.print(f"figure written to {plot}")
+    if docs:
+        docs.parent.mkdir(parents=True, exist_ok=True)
+        figure = docs.with_suffix(".png")
+        plot_study(pred, figure)
+        docs.write_text(study_markdown(pred, summary, figure.name, kb.version))
+        err_console.print(f"report written to {docs}")
+    if fmt == Format.table:
+        emit(
+            summary[summary.by == "all"].drop(columns=["by", "group"]),
+            fmt,
+            title="enzyme -> pathway models, leave one drug out (all values)",
+        )
+        for by in ("drug_id", "cytokine_id"):
+            emit(
+                summary[summary.by == by].drop(columns=["by"]),
+                fmt,
+                title=f"by {by}",
+                version=kb.version if by == "cytokine_id" else "",
+            )
+    else:
+        emit(pred, fmt, version=kb.version)
 
 
 def _potency_check(fmt: Format):
