@@ -497,6 +497,54 @@ def explain_cmd(disease: str, drug: str, regimen: str, fmt: Format = FORMAT_OPT)
         typer.echo(out["text"])
 
 
+@app.command("population")
+@handles_errors
+def population_cmd(
+    drug: str,
+    regimen: str,
+    n: int = typer.Option(10_000, "--n", help="Number of virtual subjects."),
+    pathway: list[str] = typer.Option(None, "--pathway", "-p", help="Cytokine(s)."),
+    backend: str = typer.Option("numpy", help="numpy, jax, cupy or dask."),
+    scheduler: str = typer.Option(None, help="Dask scheduler address (tcp://host:8786)."),
+    uncertainty: bool = typer.Option(True, help="Draw potencies from their uncertainty."),
+    seed: int = typer.Option(0, help="Random seed (same subjects on every backend)."),
+    fmt: Format = FORMAT_OPT,
+):
+    """Percentiles of daily inhibition over a virtual population of N subjects."""
+    from rich.progress import Progress
+
+    from jakpath.population import BackendError, population
+
+    kb = load_kb()
+    try:
+        with Progress(console=err_console, transient=True) as bar:
+            task = bar.add_task("simulating", total=n)
+            df = population(
+                drug,
+                regimen,
+                n=n,
+                pathways=pathway or None,
+                backend=backend,
+                scheduler=scheduler,
+                uncertainty=uncertainty,
+                seed=seed,
+                kb=kb,
+                progress=lambda done, total: bar.update(task, completed=done),
+            )
+    except BackendError as exc:
+        fail(str(exc))
+    emit(
+        df,
+        fmt,
+        title=f"{drug} {regimen}: {n} virtual subjects ({backend}, "
+        f"{df.attrs['subject_days_per_s']:.3g} subject-days/s)",
+        version=kb.version,
+    )
+    if fmt == Format.table:
+        for note in df.attrs["notes"]:
+            console.print(f"[dim]{note}[/]", highlight=False)
+
+
 @app.command("demo")
 @handles_errors
 def demo_cmd(out: Path = typer.Option(None, "--out", help="Also write figures and CSVs here.")):

@@ -1,0 +1,185 @@
+"""Virtual populations: reproducible across backends, correct against the typical subject,
+bounded memory by construction, and clear errors."""
+
+import importlib.util
+
+import numpy as np
+import pytest
+
+import jakpath
+from jakpath.population import BackendError, population
+from jakpath.population.simulate import bin_counts
+
+PATHWAYS = ["IL6", "IL15", "EPO"]
+
+
+@pytest.fixture(scope="module")
+def reference():
+    return population(
+        "tofacitinib",
+        "5 mg bid",
+        n=6000,
+        pathways=PATHWAYS,
+        chunk=1500,
+        seed=7,
+        return_subjects=True,
+    )
+
+
+def test_without_variability_every_subject_is_the_typical_one():
+    kb = jakpath.load_kb()
+    df = population(
+        "deucravacitinib",
+        "6 mg qd",
+        n=50,
+        pathways=["IL23", "IFNA"],
+        uncertainty=False,
+        kb=kb,
+        return_subjects=True,
+    )
+    mean = df.attrs["subjects"][0]
+    typical = jakpath.inhibition("deucravacitinib", "6 mg qd", ["IL23", "IFNA"], kb=kb)
+    # the deucravacitinib model has no BSV terms: all subjects equal the deterministic answer
+    assert np.allclose(mean, typical.mean_inhibition.to_numpy()[None, :], atol=2e-3)
+
+
+def test_median_subject_close_to_typical(reference):
+    typical = jakpath.inhibition("tofacitinib", "5 mg bid", PATHWAYS).mean_inhibition
+    p50 = reference[reference.metric == "mean_inhibition"].p50.to_numpy()
+    assert np.allclose(p50, typical.to_numpy(), atol=0.05)
+
+
+def test_percentiles_match_exact_percentiles_of_subjects(reference):
+    mean, hours, trough = reference.attrs["subjects"]
+    for metric, values, tol in (
+        ("mean_inhibition", mean, 1e-3),
+        ("hours_ge_50", hours, 0.05),
+        ("trough_inhibition", trough, 1e-3),
+    ):
+        rows = reference[reference.metric == metric]
+        exact = np.percentile(values, [5, 50, 95], axis=0, method="inverted_cdf").T
+        assert np.allclose(rows[["p5", "p50", "p95"]].to_numpy(), exact, atol=tol), metric
+
+
+def test_same_seed_same_answer_different_seed_differs(reference):
+    again = population("tofacitinib", "5 mg bid", n=6000, pathways=PATHWAYS, chunk=1500, seed=7)
+    assert np.array_equal(
+        again[["p5", "p50", "p95"]].to_numpy(), reference[["p5", "p50", "p95"]].to_numpy()
+    )
+    other = population("tofacitinib", "5 mg bid", n=6000, pathways=PATHWAYS, chunk=1500, seed=8)
+    assert not np.array_equal(other.p95.to_numpy(), reference.p95.to_numpy())
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("jax") is None, reason="jax not installed (pip install jax)"
+)
+def test_jax_backend_equals_numpy(reference):
+    jx = population(
+        "tofacitinib",
+        "5 mg bid",
+        n=6000,
+        pathways=PATHWAYS,
+        chunk=1500,
+        seed=7,
+        backend="jax",
+        return_subjects=True,
+    )
+    for a, b in zip(jx.attrs["subjects"], reference.attrs["subjects"], strict=True):
+        assert np.allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("distributed") is None, reason="dask.distributed not installed"
+)
+def test_dask_local_cluster_equals_numpy(reference):
+    dk = population(
+        "tofacitinib",
+        "5 mg bid",
+        n=6000,
+        pathways=PATHWAYS,
+        chunk=1500,
+        seed=7,
+        backend="dask",
+        return_subjects=True,
+    )
+    for a, b in zip(dk.attrs["subjects"], reference.attrs["subjects"], strict=True):
+        assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize(
+    "drug,regimen,days",
+    [
+        ("deucravacitinib", "6 mg qd", 1.0),  # first day after the first dose
+        ("deucravacitinib", "6 mg qd", None),  # steady state
+        ("baricitinib", "4 mg qd", None),  # zero-order input with lag, two compartments
+    ],
+)
+def test_typical_subject_equals_the_exposure_and_inhibition_engines(drug, regimen, days):
+    kb = jakpath.load_kb()
+    model = jakpath.pk_model(drug, "IR", kb)
+    p = model.pk_params(1)
+    from jakpath.population.simulate import build_spec, draw_chunk
+
+    spec, _ = build_spec(kb, model, drug, jakpath.parse_regimen(regimen), ["IL6"], False, days)
+    # the population's typical subject: no random effects
+    spec = type(spec)(**{**spec.__dict__, "cv": {}})
+    from jakpath.population.kernel import subject_metrics
+
+    params, ic50 = draw_chunk(spec, 1, np.random.SeedSequence(0))
+    assert params["cl_L_per_h"][0] == pytest.approx(float(p.cl_L_per_h[0]))
+    nd = None if spec.n_doses is None else np.array([spec.n_doses])
+    mean, _, trough = subject_metrics(
+        params,
+        np.array([spec.dose_nmol]),
+        np.array([spec.tau_h]),
+        ic50,
+        spec.t_h,
+        spec.weights,
+        spec.span_h,
+        spec.live,
+        nd,
+    )
+    reg = jakpath.parse_regimen(regimen, n_doses=None if days is None else 1)
+    sim = jakpath.simulate(drug, reg, times_h=spec.t_h, kb=kb, include_metabolites=False)
+    c = sim.conc_total_nM.to_numpy()
+    inh = c / (c + ic50[0, 0])
+    assert mean[0, 0] == pytest.approx(np.sum(inh * spec.weights), rel=1e-9)
+    assert trough[0, 0] == pytest.approx(inh.min(), rel=1e-9)
+
+
+def test_bin_counts_counts_every_value():
+    v = np.array([[0.0, 1.0], [0.5, 0.9995], [1e-9, 0.25]])
+    edges = (np.arange(1002) - 0.5) * 1e-3
+    counts = bin_counts(v, edges)
+    assert counts.sum() == v.size
+    assert counts[0, 0] == 2 and counts[1, 1000] == 2
+
+
+@pytest.mark.parametrize(
+    "kwargs,err,fragment",
+    [
+        (dict(n=0), ValueError, "positive"),
+        (dict(n=-5), ValueError, "positive"),
+        (dict(n=10**12), ValueError, "maximum"),
+        (dict(backend="tpu"), BackendError, "unknown"),
+    ],
+)
+def test_bad_input(kwargs, err, fragment):
+    args = dict(n=10, pathways=["IL6"])
+    args.update(kwargs)
+    with pytest.raises(err, match=fragment):
+        population("tofacitinib", "5 mg bid", **args)
+
+
+def test_unreachable_dask_scheduler_fails_fast():
+    if importlib.util.find_spec("distributed") is None:
+        pytest.skip("dask.distributed not installed")
+    with pytest.raises(BackendError, match="cannot reach"):
+        population(
+            "tofacitinib",
+            "5 mg bid",
+            n=10,
+            pathways=["IL6"],
+            backend="dask",
+            scheduler="tcp://127.0.0.1:9",
+        )
