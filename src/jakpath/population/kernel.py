@@ -58,10 +58,11 @@ def subject_metrics(params: dict, dose, tau, ic50, t, weights, span_h, live, n_d
         k_last = xp.floor(elapsed / tau[:, None, None])
         count = k_last if n_doses is None else xp.clip(k_last + 1.0, 0.0, n_doses[:, None, None])
         conc = conc + xp.sum(coef[:, None, zero] * count, axis=-1)
-    x = conc[:, :, None] / ic50[:, None, :]
-    inh = x / (1.0 + x)
-    w = weights[None, :, None]
-    mean = xp.sum(inh * w, axis=1)
-    hours = xp.sum((x >= 1.0) * w, axis=1) * span_h
-    trough = xp.min(inh, axis=1)
+    inv_ic50 = 1.0 / ic50
+    x = conc[:, :, None] * inv_ic50[:, None, :]  # (S, T, P)
+    mean = xp.einsum("stp,t->sp", x / (1.0 + x), weights)
+    hours = xp.einsum("stp,t->sp", (x >= 1.0).astype(x.dtype), weights) * span_h
+    # inhibition is monotone in concentration: the trough is at the lowest concentration
+    c_min = xp.min(conc, axis=1)[:, None] * inv_ic50
+    trough = c_min / (1.0 + c_min)
     return mean, hours, trough
