@@ -233,75 +233,47 @@ def cpu(args):
 
 
 def gpu(args):
-    import jax
-    import jax.numpy as jnp
+    """End to end through the public API: draws, kernel and histograms on the device."""
+    import subprocess
 
-    jax.config.update("jax_enable_x64", True)
-    print("devices:", jax.devices())
-    for n in args.n:
-        params = subjects(n)
-        t_cpu, ref = best(lambda p=params: kernel_numpy(p, os.cpu_count() or 1), 2)
-        for dtype in (jnp.float64, jnp.float32):
-            t = jnp.asarray(T_LAST, dtype)
-            w = jnp.asarray(W, dtype)
+    from jakpath.population import population
 
-            @jax.jit
-            def run(p, t=t, w=w, dtype=dtype):
-                m = p["cl_L_per_h"].shape[0]
-                return subject_metrics(
-                    p,
-                    jnp.full(m, DOSE_NMOL, dtype),
-                    jnp.full(m, 24.0, dtype),
-                    jnp.broadcast_to(jnp.asarray(IC50, dtype), (m, IC50.size)),
-                    t,
-                    w,
-                    24.0,
-                    LIVE,
-                    jnp.full(m, float(DAYS), dtype),
-                    jnp,
-                )
-
-            def end_to_end(params=params, run=run, dtype=dtype):
-                dev = {k: jnp.asarray(v, dtype) for k, v in params.items()}
-                out = run(dev)
-                return [np.asarray(x) for x in out]
-
-            end_to_end()  # compile
-            t_gpu, out = best(end_to_end, 5)
-            err = np.max(np.abs(out[0] - np.concatenate([r[0] for r in ref])))
-            print(
-                f"JAX {jnp.dtype(dtype).name} N={n}: {n * DAYS / t_gpu:.3g} subject-days/s "
-                f"end to end (host arrays in and out), x{t_cpu / t_gpu:.1f} the CPU kernel "
-                f"({n * DAYS / t_cpu:.3g}/s on {os.cpu_count()} cores); max |diff| mean "
-                f"inhibition {err:.1e}"
-            )
     try:
-        import cupy as cp
-
-        for n in args.n:
-            params = subjects(n)
-
-            def run_cupy(params=params, n=n):
-                p = {k: cp.asarray(v) for k, v in params.items()}
-                out = subject_metrics(
-                    p,
-                    cp.full(n, DOSE_NMOL),
-                    cp.full(n, 24.0),
-                    cp.broadcast_to(cp.asarray(IC50), (n, IC50.size)),
-                    cp.asarray(T_LAST),
-                    cp.asarray(W),
-                    24.0,
-                    LIVE,
-                    cp.full(n, float(DAYS)),
-                    cp,
-                )
-                return [cp.asnumpy(x) for x in out]
-
-            run_cupy()
-            t_cp, _ = best(run_cupy, 5)
-            print(f"CuPy float64 N={n}: {n * DAYS / t_cp:.3g} subject-days/s end to end")
-    except ImportError:
-        print("cupy not installed")
+        query = ["nvidia-smi", "--query-gpu=name,memory.total", "--format=csv,noheader"]
+        print(subprocess.run(query, capture_output=True, text=True).stdout.strip())
+    except FileNotFoundError:
+        print("no nvidia-smi: not a GPU machine")
+    kw = dict(
+        pathways=["IL6", "IL15", "EPO", "IFNA", "IL2", "IL4", "IL21", "GMCSF", "TPO", "IFNG"],
+        days=7.0,
+        seed=1,
+    )
+    population("tofacitinib", "5 mg bid", n=1000, **kw)  # warm the knowledge-base caches
+    for n in args.n:
+        cpu_t, _ = best(
+            lambda n=n: population(
+                "tofacitinib", "5 mg bid", n=n, backend="numpy", chunk=100_000, **kw
+            ),
+            1,
+        )
+        print(f"numpy ({os.cpu_count()} cores) N={n}: {n * DAYS / cpu_t:.3g} subject-days/s")
+        for backend in ("jax", "cupy"):
+            try:
+                __import__(backend)
+            except ImportError:
+                print(f"{backend} not installed")
+                continue
+            population("tofacitinib", "5 mg bid", n=n, backend=backend, chunk=n, **kw)  # warm
+            t_b, df = best(
+                lambda n=n, b=backend: population(
+                    "tofacitinib", "5 mg bid", n=n, backend=b, chunk=n, **kw
+                ),
+                3,
+            )
+            print(
+                f"{backend} float64 N={n}: {n * DAYS / t_b:.3g} subject-days/s end to end "
+                f"(public API, 10 pathways, 7 days), x{cpu_t / t_b:.1f} the CPU backend"
+            )
 
 
 def dask_scaling(args):

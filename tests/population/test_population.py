@@ -61,6 +61,29 @@ def test_percentiles_match_exact_percentiles_of_subjects(reference):
         assert np.allclose(rows[["p5", "p50", "p95"]].to_numpy(), exact, atol=tol), metric
 
 
+def test_chunk_size_does_not_change_the_subjects(reference):
+    other = population(
+        "tofacitinib",
+        "5 mg bid",
+        n=6000,
+        pathways=PATHWAYS,
+        chunk=2048,
+        seed=7,
+        return_subjects=True,
+    )
+    for a, b in zip(other.attrs["subjects"], reference.attrs["subjects"], strict=True):
+        assert np.array_equal(a, b)
+
+
+def test_random_effects_have_the_stated_variability():
+    from jakpath.population.random import normals
+
+    z = normals(11, np.arange(200_000, dtype=np.uint64), 3, np)
+    assert abs(z.mean()) < 0.01 and abs(z.std() - 1) < 0.01
+    z2 = normals(11, np.arange(200_000, dtype=np.uint64), 4, np)
+    assert abs(np.corrcoef(z, z2)[0, 1]) < 0.01
+
+
 def test_same_seed_same_answer_different_seed_differs(reference):
     again = population("tofacitinib", "5 mg bid", n=6000, pathways=PATHWAYS, chunk=1500, seed=7)
     assert np.array_equal(
@@ -118,14 +141,14 @@ def test_typical_subject_equals_the_exposure_and_inhibition_engines(drug, regime
     kb = jakpath.load_kb()
     model = jakpath.pk_model(drug, "IR", kb)
     p = model.pk_params(1)
-    from jakpath.population.simulate import build_spec, draw_chunk
+    from jakpath.population.simulate import build_spec, draw
 
     spec, _ = build_spec(kb, model, drug, jakpath.parse_regimen(regimen), ["IL6"], False, days)
     # the population's typical subject: no random effects
     spec = type(spec)(**{**spec.__dict__, "cv": {}})
     from jakpath.population.kernel import subject_metrics
 
-    params, ic50 = draw_chunk(spec, 1, np.random.SeedSequence(0))
+    params, ic50 = draw(spec, 0, 1, seed=0)
     assert params["cl_L_per_h"][0] == pytest.approx(float(p.cl_L_per_h[0]))
     nd = None if spec.n_doses is None else np.array([spec.n_doses])
     mean, _, trough = subject_metrics(

@@ -1,10 +1,11 @@
 """Virtual populations: between-subject variability, potency uncertainty, summary outputs.
 
-Subjects are simulated in chunks; every chunk's random numbers come from its own child of
-one ``numpy.random.SeedSequence`` and are drawn on the host, so a seed gives the same
-subjects on every backend. Each chunk adds to fixed-bin histograms of the metrics, so memory
-does not grow with the number of subjects; percentiles are read from the histograms
-(resolution: ``INHIBITION_BIN`` and ``HOURS_BIN``).
+Subjects are simulated in chunks, on the backend's device. Subject ``i``'s random effects
+come from a counter-based generator keyed by ``(seed, i)`` (``population.random``), so a
+seed gives the same subjects on every backend and for any chunk size. Each chunk adds to
+fixed-bin histograms of the metrics (computed where the chunk ran; only the counts travel),
+so memory does not grow with the number of subjects; percentiles are nearest-rank values
+read from the histograms (resolution: ``INHIBITION_BIN`` and ``HOURS_BIN``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from jakpath.inhibition.potency import _potency_table
 from jakpath.kb import KnowledgeBase, load_kb
 from jakpath.population.backends import get_backend
 from jakpath.population.kernel import live_terms, trapezoid_weights
+from jakpath.population.random import normals
 
 INHIBITION_BIN = 1e-3
 """Histogram bin width of fractional inhibition (percentiles are nearest-rank values rounded
@@ -73,21 +75,23 @@ class PopulationSpec:
     live: np.ndarray
 
 
-def _lognormal(rng, n, cv):
-    if cv <= 0:
-        return np.ones(n)
-    s = math.sqrt(math.log(1.0 + cv * cv))
-    return np.exp(rng.standard_normal(n) * s)  # median-preserving: typical = median
+def draw(spec: PopulationSpec, offset: int, size: int, seed: int, xp=np):
+    """PK parameters (size,) and potencies (size, P) of subjects ``offset .. offset+size-1``.
 
-
-def draw_chunk(spec: PopulationSpec, n: int, seed: np.random.SeedSequence):
-    """Host arrays for one chunk: PK parameters (n,) and potencies (n, P)."""
-    rng = np.random.default_rng(seed)
+    Log-normal random effects are median-preserving: the typical value is the median.
+    """
+    index = xp.arange(size, dtype=xp.uint64) + xp.asarray(offset, dtype=xp.uint64)
     params = {}
-    for f in _PK_FIELDS:
-        params[f] = spec.typical[f] * _lognormal(rng, n, spec.cv.get(f, 0.0))
-    z = rng.standard_normal((n, spec.ic50_nM.size))
-    ic50 = spec.ic50_nM[None, :] * 10.0 ** (z * spec.ic50_log10_sd[None, :])
+    for k, f in enumerate(_PK_FIELDS):
+        cv = spec.cv.get(f, 0.0)
+        if cv > 0:
+            s = math.sqrt(math.log(1.0 + cv * cv))
+            params[f] = spec.typical[f] * xp.exp(s * normals(seed, index, k, xp))
+        else:
+            params[f] = xp.full(size, spec.typical[f])
+    base = len(_PK_FIELDS)
+    z = xp.stack([normals(seed, index, base + j, xp) for j in range(spec.ic50_nM.size)], axis=1)
+    ic50 = xp.asarray(spec.ic50_nM)[None, :] * 10.0 ** (z * xp.asarray(spec.ic50_log10_sd)[None, :])
     return params, ic50
 
 
@@ -174,13 +178,22 @@ class _Histograms:
         return np.array(out)
 
 
-def bin_counts(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """Counts (P, bins) of (S, P) values in fixed bins (values at the top edge counted)."""
+def bin_counts(values, edges: np.ndarray, xp=np) -> np.ndarray:
+    """Counts (P, bins) of (S, P) values in fixed uniform bins.
+
+    Computed with ``xp`` on the device that holds ``values``; only the counts come back to the
+    host. Out-of-range values go to the end bins.
+    """
     nb = edges.size - 1
-    idx = np.clip(((values - edges[0]) / (edges[-1] - edges[0]) * nb).astype(np.int64), 0, nb - 1)
+    width = (edges[-1] - edges[0]) / nb
+    idx = xp.clip(xp.floor((values - edges[0]) / width), 0, nb - 1).astype(xp.int64)
     p = values.shape[1]
-    flat = idx + (np.arange(p) * nb)[None, :]
-    return np.bincount(flat.ravel(), minlength=p * nb).reshape(p, nb)
+    flat = (idx + (xp.arange(p, dtype=xp.int64) * nb)[None, :]).ravel()
+    if xp.__name__.startswith("jax"):
+        counts = xp.bincount(flat, length=p * nb)
+    else:
+        counts = xp.bincount(flat, minlength=p * nb)
+    return np.asarray(counts.get() if hasattr(counts, "get") else counts).reshape(p, nb)
 
 
 def population(
@@ -236,18 +249,16 @@ def population(
     cytokines = _pathways(kb, pathways)
     spec, notes = build_spec(kb, model, drug_id, reg, cytokines, uncertainty, days)
     run_chunks = get_backend(backend, scheduler)
-    sizes = [min(chunk, n - i) for i in range(0, n, chunk)]
-    seeds = np.random.SeedSequence(seed).spawn(len(sizes))
+    chunks = [(lo, min(chunk, n - lo)) for lo in range(0, n, chunk)]
     hist = _Histograms(len(cytokines), spec.span_h)
     subjects = []
     t0 = time.perf_counter()
     done = 0
-    for (mean, hours, trough), size in zip(run_chunks(spec, sizes, seeds), sizes, strict=True):
-        hist.counts["mean_inhibition"] += bin_counts(mean, hist.inh_edges)
-        hist.counts["trough_inhibition"] += bin_counts(trough, hist.inh_edges)
-        hist.counts["hours_ge_50"] += bin_counts(hours, hist.hour_edges)
+    for counts, per_subject, size in run_chunks(spec, chunks, seed, hist, return_subjects):
+        for metric, c in counts.items():
+            hist.counts[metric] += c
         if return_subjects:
-            subjects.append((mean, hours, trough))
+            subjects.append(per_subject)
         done += size
         if progress:
             progress(done, n)
