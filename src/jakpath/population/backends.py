@@ -84,6 +84,26 @@ def _run_numpy(spec, chunks, seed, hist, keep) -> Iterator:
             yield fut.result()
 
 
+_JAX_COMPILED: dict = {}
+"""Jitted chunk functions, keyed by the population spec's content and the chunk size, so
+repeated calls (and every chunk of one size) reuse one compilation."""
+
+
+def _spec_key(spec) -> tuple:
+    return (
+        tuple(sorted(spec.typical.items())),
+        tuple(sorted(spec.cv.items())),
+        spec.dose_nmol,
+        spec.tau_h,
+        spec.ic50_nM.tobytes(),
+        spec.ic50_log10_sd.tobytes(),
+        spec.t_h.tobytes(),
+        spec.span_h,
+        spec.n_doses,
+        spec.live.tobytes(),
+    )
+
+
 def _run_jax(spec, chunks, seed, hist, keep) -> Iterator:
     try:
         import jax
@@ -91,24 +111,40 @@ def _run_jax(spec, chunks, seed, hist, keep) -> Iterator:
     except ImportError as exc:
         raise BackendError("backend 'jax' needs the jax package: pip install jax") from exc
     jax.config.update("jax_enable_x64", True)
-    from jakpath.population.simulate import bin_counts
-
-    def counts_and_metrics(offset, size):
-        mean, hours, trough = _metrics(spec, offset, size, seed, jnp)
-        return mean, hours, trough
-
-    compiled = {}
+    seed_arr = jnp.asarray(seed % (1 << 64), dtype=jnp.uint64)
     for offset, size in chunks:
-        if size not in compiled:
-            compiled[size] = jax.jit(lambda off, size=size: counts_and_metrics(off, size))
-        mean, hours, trough = compiled[size](jnp.asarray(offset, dtype=jnp.uint64))
+        key = (_spec_key(spec), size)
+        if key not in _JAX_COMPILED:
+
+            def chunk_fn(off, sd, size=size):
+                mean, hours, trough = _metrics(spec, off, size, sd, jnp)
+                counts = (
+                    bin_counts_device(mean, hist.inh_edges, jnp),
+                    bin_counts_device(hours, hist.hour_edges, jnp),
+                    bin_counts_device(trough, hist.inh_edges, jnp),
+                )
+                return counts, (mean, hours, trough)
+
+            _JAX_COMPILED[key] = jax.jit(chunk_fn)
+        counts, per = _JAX_COMPILED[key](jnp.asarray(offset, dtype=jnp.uint64), seed_arr)
         counts = {
-            "mean_inhibition": bin_counts(mean, hist.inh_edges, jnp),
-            "hours_ge_50": bin_counts(hours, hist.hour_edges, jnp),
-            "trough_inhibition": bin_counts(trough, hist.inh_edges, jnp),
+            m: np.asarray(c)
+            for m, c in zip(
+                ("mean_inhibition", "hours_ge_50", "trough_inhibition"), counts, strict=True
+            )
         }
-        per = tuple(np.asarray(x) for x in (mean, hours, trough)) if keep else None
+        per = tuple(np.asarray(x) for x in per) if keep else None
         yield counts, per, size
+
+
+def bin_counts_device(values, edges, xp):
+    """Histogram counts (P, bins) as a device array (traceable by JAX)."""
+    nb = edges.size - 1
+    width = (edges[-1] - edges[0]) / nb
+    idx = xp.clip(xp.floor((values - edges[0]) / width), 0, nb - 1).astype(xp.int64)
+    p = values.shape[1]
+    flat = (idx + (xp.arange(p, dtype=xp.int64) * nb)[None, :]).ravel()
+    return xp.bincount(flat, length=p * nb).reshape(p, nb)
 
 
 def _run_cupy(spec, chunks, seed, hist, keep) -> Iterator:

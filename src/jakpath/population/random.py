@@ -27,9 +27,12 @@ def _splitmix64(x, xp):
     return z ^ (z >> _u64(xp, 31))
 
 
-def uniforms(seed: int, index, stream: int, xp):
-    """Uniform (0, 1) doubles for subjects ``index`` (uint64 array) and one stream."""
-    key = _splitmix64(_u64(xp, seed % (1 << 64)), xp)
+def uniforms(seed, index, stream: int, xp):
+    """Uniform (0, 1) doubles for subjects ``index`` (uint64 array) and one stream.
+
+    ``seed`` is a Python int or a uint64 scalar array (so it can be a traced JAX value).
+    """
+    key = _splitmix64(_u64(xp, seed % (1 << 64)) if isinstance(seed, int) else seed, xp)
     counter = index * _u64(xp, _STREAMS) + _u64(xp, stream)
     bits = _splitmix64(counter ^ key, xp)
     # 53 random bits, shifted half a step off 0 so log() is finite
