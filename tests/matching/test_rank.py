@@ -96,13 +96,18 @@ def test_higher_dose_never_lowers_coverage(kb, drug, doses):
 
 
 def test_unreachable_pathway_gives_no_coverage(kb):
-    # deucravacitinib (allosteric TYK2) reaches no JAK1/JAK3-only pathway: IL-15 (JAK1+JAK3)
-    # must then contribute nothing unless measured
+    # deucravacitinib binds the TYK2 pseudokinase; IL-15 signals through JAK1+JAK3 only and
+    # has no measured deucravacitinib value: the drug cannot reach it
     pot = jakpath.potency_table(kb, "deucravacitinib").set_index("cytokine_id")
-    if pot.loc["IL15", "tier"] == "predicted":
-        assert not np.isfinite(pot.loc["IL15", "ic50_total_nM"])
-        df = jakpath.inhibition("deucravacitinib", "6 mg qd", ["IL15"], kb=kb)
-        assert df.mean_inhibition.iloc[0] == 0.0
+    assert pot.loc["IL15", "tier"] == "predicted"
+    assert not np.isfinite(pot.loc["IL15", "ic50_total_nM"])
+    df = jakpath.inhibition("deucravacitinib", "6 mg qd", ["IL15"], kb=kb)
+    assert df.mean_inhibition.iloc[0] == 0.0
+    # and a disease driven only through IL-15 would gain nothing from it
+    assert {"IL15"} <= set(kb.driver_weights("dermatomyositis").cytokine_id)
+    ranked = rank("dermatomyositis", kb=kb, stability=False)
+    assert "inh_IL15" in ranked.columns
+    assert ranked[ranked.drug == "deucravacitinib"].inh_IL15.iloc[0] == 0.0
 
 
 def test_jak1_selective_less_haematopoietic_burden_at_equal_jak1_coverage(kb):
