@@ -56,7 +56,7 @@ def _predict(
     model = pk_model(parent_id, formulation, kb)
     if met is not None and met not in metabolites_of(parent_id, kb):
         raise MissingDataError(f"no formation model for metabolite {met}")
-    analyte_model = pk_model(met, "IR", kb) if met else model
+    analyte_model = pk_model(met, "IR", kb, dosed=False) if met else model
     if metric == "t_half":
         if model.observed:
             raise MissingDataError("topical model is an observed plasma level: no half-life")

@@ -70,18 +70,33 @@ def _fallback_formulation(models: pd.DataFrame, formulation: str) -> pd.DataFram
     return oral if len(oral.formulation.unique()) == 1 else hit
 
 
-def pk_model(drug: str, formulation: str = "IR", kb: KnowledgeBase | None = None) -> PKModel:
+def pk_model(
+    drug: str, formulation: str = "IR", kb: KnowledgeBase | None = None, *, dosed: bool = True
+) -> PKModel:
     """The chosen PK model of a drug for a formulation.
 
     If the drug has a single oral formulation with PK data (e.g. upadacitinib's extended
     release tablet), an oral request uses it and says so in ``note``.
 
+    Args:
+        drug: name, brand or code.
+        formulation: IR, XR or topical.
+        kb: knowledge base.
+        dosed: the drug is given as such (False to fetch an active metabolite's model).
+
     Raises:
         UnknownNameError: unknown drug.
-        MissingDataError: no PK model, or no molecular weight, for this drug.
+        MissingDataError: no PK model, or no molecular weight, for this drug; or the drug is
+            a metabolite asked for as a dosed drug.
     """
     kb = kb or load_kb()
     drug_id = kb.drug_names.resolve(drug)
+    parent = kb.drugs.loc[kb.drugs.drug_id == drug_id, "parent_drug_id"].iloc[0]
+    if dosed and parent:
+        raise MissingDataError(
+            f"{drug_id} is an active metabolite of {parent}, not a dosed drug: simulate "
+            f"{parent}, whose outputs include {drug_id}"
+        )
     models = kb.pk_models[(kb.pk_models.drug_id == drug_id) & (kb.pk_models.chosen == "yes")]
     if models.empty:
         with_pk = sorted(kb.pk_models[kb.pk_models.chosen == "yes"].drug_id.unique())
@@ -178,7 +193,7 @@ def concentrations_nM(
     n_doses = None if all(steady) else np.array([float(r.n_doses) for r in regimens])
     coef, rate, start, power = single_dose_terms(p, dose_nmol, np)
     if metabolite is not None:
-        met = pk_model(metabolite, "IR", kb)
+        met = pk_model(metabolite, "IR", kb, dosed=False)
         coef, rate, start, power = metabolite_terms(
             coef,
             rate,
@@ -254,7 +269,9 @@ def simulate(
         t = np.asarray(t, dtype=float)
         analytes = [(drug_id, None, model)]
         if include_metabolites and not model.observed:
-            analytes += [(m, m, pk_model(m, "IR", kb)) for m in metabolites_of(drug_id, kb)]
+            analytes += [
+                (m, m, pk_model(m, "IR", kb, dosed=False)) for m in metabolites_of(drug_id, kb)
+            ]
         for analyte, met, amodel in analytes:
             if met is None:
                 c, unit = concentrations_nM(model, regs, t, kb), "nM"

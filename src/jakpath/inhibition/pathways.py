@@ -70,7 +70,7 @@ def pathway_inhibition_course(
         if met is None:
             conc = concentrations_nM(model, regimens, t, kb)
         else:
-            met_model = pk_model(met, "IR", kb)
+            met_model = pk_model(met, "IR", kb, dosed=False)
             conc, unit = metabolite_concentrations(model, met_model, regimens, t, kb)
             if unit == "ng/mL":
                 mw = met_model.mw_g_per_mol or model.mw_g_per_mol
