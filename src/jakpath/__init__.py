@@ -23,6 +23,7 @@ from jakpath.inhibition.pathways import inhibition  # noqa: E402
 from jakpath.inhibition.potency import potency_check, potency_table  # noqa: E402
 from jakpath.kb import KnowledgeBase, UnknownNameError, load_kb  # noqa: E402
 from jakpath.matching import explain, rank  # noqa: E402
+from jakpath.population import population  # noqa: E402
 
 DISCLAIMER = (
     "jakpath is a research and decision-support tool, not medical advice. "
@@ -41,6 +42,7 @@ __all__ = [
     "load_kb",
     "parse_regimen",
     "pk_model",
+    "population",
     "potency_check",
     "potency_table",
     "rank",
