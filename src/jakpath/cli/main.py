@@ -545,6 +545,20 @@ def population_cmd(
             console.print(f"[dim]{note}[/]", highlight=False)
 
 
+@app.command("serve")
+def serve_cmd(
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
+    port: int = typer.Option(8000, min=1, max=65535, help="TCP port."),
+):
+    """Run the web UI and HTTP API (OpenAPI at /docs); writes need JAKPATH_API_TOKEN."""
+    import uvicorn
+
+    from jakpath.web import create_app
+
+    console.print(f"jakpath on http://{host}:{port}  ({DISCLAIMER})", highlight=False)
+    uvicorn.run(create_app(), host=host, port=port, log_level="warning")
+
+
 @app.command("demo")
 @handles_errors
 def demo_cmd(out: Path = typer.Option(None, "--out", help="Also write figures and CSVs here.")):

@@ -1,0 +1,308 @@
+"""The JSON API: everything the Python API answers, with citations and the data version."""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any
+
+import numpy as np
+import pandas as pd
+from fastapi import APIRouter, Depends, Path, Query, Request
+
+from jakpath import __version__
+from jakpath.exposure.model import simulate
+from jakpath.exposure.regimen import parse_regimen
+from jakpath.inhibition.pathways import inhibition
+from jakpath.inhibition.potency import potency_table
+from jakpath.kb import KnowledgeBase
+from jakpath.matching import explain, rank
+
+MAX_NAME = 120
+"""Longest name or regimen text accepted in a query (bounded requests)."""
+
+MAX_DAYS = 28.0
+"""Longest simulated span (days) per request."""
+
+MAX_POINTS = 20_000
+"""Most time points per simulation request."""
+
+MAX_PATHWAYS = 60
+"""Most pathways per inhibition request."""
+
+router = APIRouter(prefix="/api")
+
+Name = Annotated[str, Query(min_length=1, max_length=MAX_NAME)]
+PathName = Annotated[str, Path(min_length=1, max_length=MAX_NAME)]
+
+
+def get_kb(request: Request) -> KnowledgeBase:
+    """The knowledge base the app was created with (injected, not global)."""
+    return request.app.state.kb
+
+
+KB = Annotated[KnowledgeBase, Depends(get_kb)]
+
+
+def records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """JSON-safe records: NaN -> null, inf -> 'inf', numpy scalars -> Python."""
+    out = []
+    for row in df.to_dict(orient="records"):
+        clean = {}
+        for k, v in row.items():
+            if isinstance(v, np.generic):
+                v = v.item()
+            if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
+                v = None if math.isnan(v) else ("inf" if v > 0 else "-inf")
+            clean[str(k)] = v
+        out.append(clean)
+    return out
+
+
+def envelope(kb: KnowledgeBase, **payload) -> dict:
+    """Every answer carries the data version and the research-use note."""
+    return {
+        "data_version": kb.version,
+        "code_version": __version__,
+        "disclaimer": "Research and decision support, not medical advice.",
+        **payload,
+    }
+
+
+def _sources_for(kb: KnowledgeBase, df: pd.DataFrame) -> list[dict]:
+    ids = sorted(
+        {x for v in df.get("source_ids", pd.Series(dtype=str)) for x in str(v).split(";") if x}
+    )
+    src = kb.sources[kb.sources.source_id.isin(ids)]
+    return records(src)
+
+
+@router.get("/version")
+def version(kb: KB) -> dict:
+    """Code and knowledge-base data versions."""
+    return envelope(kb)
+
+
+@router.get("/validation")
+def validation(kb: KB) -> dict:
+    """Validation status of the loaded knowledge base."""
+    errors = [p for p in kb.problems if p.severity == "error"]
+    return envelope(
+        kb,
+        valid=not errors,
+        errors=[str(p) for p in errors],
+        warnings=[str(p) for p in kb.problems if p.severity != "error"],
+    )
+
+
+@router.get("/drugs")
+def drugs(kb: KB) -> dict:
+    """All drugs with identifiers and mechanism."""
+    return envelope(kb, rows=records(kb.drugs))
+
+
+@router.get("/drugs/{name}")
+def drug(name: PathName, kb: KB) -> dict:
+    """One drug: identity, properties, PK models and parameters, approvals, warnings."""
+    d = kb.drug(name)
+    sel = {
+        t: kb.tables[t][kb.tables[t].drug_id == d.drug_id]
+        for t in ("drugs", "drug_properties", "approvals", "boxed_warnings", "pk_models")
+    }
+    pk = kb.pk_parameters[kb.pk_parameters.model_id.isin(sel["pk_models"].model_id)]
+    return envelope(
+        kb,
+        drug_id=d.drug_id,
+        name=d.name,
+        **{t: records(v) for t, v in sel.items()},
+        pk_parameters=records(pk),
+        sources=_sources_for(kb, pd.concat([*sel.values(), pk])),
+    )
+
+
+@router.get("/cytokines")
+def cytokines(kb: KB) -> dict:
+    """All cytokines with family, safety class and JAK signalling."""
+    return envelope(kb, rows=records(kb.cytokines))
+
+
+@router.get("/cytokines/{name}")
+def cytokine(name: PathName, kb: KB) -> dict:
+    """One cytokine: receptors, chains and JAKs, upstream-driver links, sources."""
+    c = kb.cytokine(name)
+    rec = kb.receptors[kb.receptors.cytokine_id == c.cytokine_id]
+    chains = kb.receptor_chains[kb.receptor_chains.receptor_id.isin(rec.receptor_id)]
+    ups = kb.upstream_drivers[
+        (kb.upstream_drivers.cytokine_id == c.cytokine_id)
+        | (kb.upstream_drivers.driver_cytokine_id == c.cytokine_id)
+    ]
+    row = kb.cytokines[kb.cytokines.cytokine_id == c.cytokine_id]
+    return envelope(
+        kb,
+        cytokine=records(row)[0],
+        jaks=list(c.jaks),
+        receptors=records(rec),
+        chains=records(chains),
+        upstream_drivers=records(ups),
+        sources=_sources_for(kb, pd.concat([row, rec, chains, ups])),
+    )
+
+
+@router.get("/diseases")
+def diseases(kb: KB) -> dict:
+    """All diseases with MONDO/EFO identifiers."""
+    return envelope(kb, rows=records(kb.diseases))
+
+
+@router.get("/diseases/{name}")
+def disease(name: PathName, kb: KB) -> dict:
+    """One disease: identifiers, driving cytokines with weights and sources, approvals."""
+    d = kb.disease(name)
+    drivers = kb.driver_weights(d.disease_id)
+    appr = kb.approvals[kb.approvals.disease_id == d.disease_id]
+    return envelope(
+        kb,
+        disease=records(kb.diseases[kb.diseases.disease_id == d.disease_id])[0],
+        drivers=records(drivers),
+        approvals=records(appr),
+        sources=_sources_for(kb, pd.concat([drivers, appr])),
+    )
+
+
+@router.get("/sources/{source_id}")
+def source(source_id: PathName, kb: KB) -> dict:
+    """One source of the registry."""
+    hit = kb.sources[kb.sources.source_id == source_id]
+    if hit.empty:
+        from jakpath.kb.names import NameIndex
+
+        index = NameIndex("source", ((s, s, ()) for s in kb.sources.source_id))
+        index.resolve(source_id)  # raises with suggestions
+    return envelope(kb, source=records(hit)[0])
+
+
+@router.get("/search")
+def search(
+    q: Annotated[str, Query(max_length=MAX_NAME)],
+    kb: KB,
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+) -> dict:
+    """Suggestions for drugs, diseases and cytokines matching a partial name."""
+    out = []
+    for kind, index in (
+        ("drug", kb.drug_names),
+        ("disease", kb.disease_names),
+        ("cytokine", kb.cytokine_names),
+    ):
+        table = {"drug": kb.drugs, "disease": kb.diseases, "cytokine": kb.cytokines}[kind]
+        id_col = f"{kind}_id"
+        names = dict(zip(table.name, table[id_col], strict=True))
+        for display in index.suggest(q, n=limit):
+            out.append({"kind": kind, "id": names.get(display, display), "name": display})
+    return envelope(kb, suggestions=out[:limit])
+
+
+@router.get("/simulate")
+def simulate_endpoint(
+    drug: Name,
+    regimen: Name,
+    kb: KB,
+    days: Annotated[float, Query(gt=0, le=MAX_DAYS)] = 1.0,
+    step_h: Annotated[float, Query(gt=0, le=24)] = 0.25,
+    single: bool = False,
+) -> dict:
+    """Concentration over time (steady state unless ``single``)."""
+    if days * 24.0 / step_h > MAX_POINTS:
+        raise ValueError(
+            f"too many time points ({days * 24 / step_h:.0f} > {MAX_POINTS}): "
+            "raise step_h or lower days"
+        )
+    reg = parse_regimen(regimen)
+    if single:
+        reg = reg.with_doses(max(1, math.ceil(days * 24.0 / reg.interval_h)))
+    df = simulate(drug, reg, days=days, step_h=step_h, kb=kb)
+    return envelope(kb, regimen=reg.label(), rows=records(df.drop(columns="regimen_index")))
+
+
+def _pathway_list(pathways: str | None) -> list[str] | None:
+    if not pathways:
+        return None
+    items = [p.strip() for p in pathways.split(",") if p.strip()]
+    if len(items) > MAX_PATHWAYS:
+        raise ValueError(f"at most {MAX_PATHWAYS} pathways per request")
+    return items
+
+
+@router.get("/inhibition")
+def inhibition_endpoint(
+    drug: Name,
+    regimen: Name,
+    kb: KB,
+    pathways: Annotated[str | None, Query(max_length=2000)] = None,
+    course: bool = False,
+) -> dict:
+    """Steady-state daily metrics per pathway (and the 24-h course when ``course``)."""
+    df = inhibition(drug, regimen, _pathway_list(pathways), kb=kb)
+    payload = {"rows": records(df)}
+    if course:
+        from jakpath.exposure.model import _as_regimens
+        from jakpath.inhibition.pathways import pathway_inhibition_course
+
+        reg = _as_regimens(regimen)[0].with_doses(None)
+        t = np.linspace(0, reg.interval_h, 97)
+        inh, _, _ = pathway_inhibition_course(
+            kb, kb.drug_names.resolve(drug), [reg], list(df.cytokine), t
+        )
+        conc = simulate(drug, reg, times_h=t, kb=kb, include_metabolites=False)
+        payload["course"] = {
+            "time_h": t.tolist(),
+            "conc_total_nM": conc.conc_total_nM.tolist(),
+            "inhibition": {c: inh[0, :, j].tolist() for j, c in enumerate(df.cytokine)},
+        }
+    return envelope(kb, **payload)
+
+
+@router.get("/potency/{drug}")
+def potency(drug: PathName, kb: KB) -> dict:
+    """Potency used per pathway, with tier, basis, sources and uncertainty."""
+    return envelope(kb, rows=records(potency_table(kb, drug)))
+
+
+@router.get("/rank")
+def rank_endpoint(
+    request: Request,
+    disease: Name,
+    kb: KB,
+    top: Annotated[int | None, Query(ge=1, le=200)] = None,
+    stability: bool = False,
+) -> dict:
+    """Candidates ranked for a disease, every score component kept."""
+    did = kb.disease_names.resolve(disease)
+    cache = request.app.state.rank_cache
+    key = (did, stability)
+    if key not in cache:
+        cache[key] = rank(did, kb=kb, stability=stability)
+    df = cache[key]
+    if top:
+        df = df.head(top)
+    return envelope(
+        kb, disease_id=did, burden_penalty=df.attrs.get("burden_penalty"), rows=records(df)
+    )
+
+
+@router.get("/explain")
+def explain_endpoint(disease: Name, drug: Name, regimen: Name, kb: KB) -> dict:
+    """How each term of a candidate's score arose, in words and as records."""
+    out = explain(disease, drug, regimen, kb=kb)
+    return envelope(kb, text=out["text"], sections=_jsonable(out["sections"]))
+
+
+def _jsonable(obj):
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and (math.isnan(obj) or math.isinf(obj)):
+        return None
+    return obj

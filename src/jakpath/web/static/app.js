@@ -1,0 +1,159 @@
+// jakpath web UI: fetches the JSON API and draws with the locally served Plotly.
+// User-visible text is set with textContent (never innerHTML), so data cannot inject markup.
+"use strict";
+
+async function getJSON(url) {
+  const r = await fetch(url);
+  const body = await r.json();
+  if (!r.ok) throw new Error(body.error || r.statusText);
+  return body;
+}
+
+function el(tag, text, attrs) {
+  const e = document.createElement(tag);
+  if (text !== undefined && text !== null) e.textContent = String(text);
+  for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
+  return e;
+}
+
+function fmt(x) { return typeof x === "number" ? (Math.abs(x) >= 100 ? x.toFixed(0) : x.toPrecision(3)) : (x ?? ""); }
+
+// --- search suggestions ---------------------------------------------------------------
+function setupSearch() {
+  const box = document.getElementById("search"), list = document.getElementById("suggestions");
+  if (!box) return;
+  let timer;
+  box.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      list.replaceChildren();
+      if (box.value.trim().length < 2) return;
+      const data = await getJSON("/api/search?q=" + encodeURIComponent(box.value));
+      for (const s of data.suggestions) {
+        const li = el("li"), a = el("a", `${s.name} (${s.kind})`, {href: `/${s.kind === "cytokine" ? "api/cytokines" : s.kind}/${encodeURIComponent(s.id)}`});
+        li.appendChild(a); list.appendChild(li);
+      }
+    }, 150);
+  });
+}
+
+// --- disease page: coverage vs burden -------------------------------------------------------
+async function coveragePlot(div) {
+  const data = await getJSON("/api/rank?disease=" + encodeURIComponent(div.dataset.disease));
+  const rows = data.rows;
+  Plotly.newPlot(div, [{
+    x: rows.map(r => r.burden_total), y: rows.map(r => r.coverage), mode: "markers+text",
+    text: rows.map(r => `${r.drug} ${r.regimen}`), textposition: "top center",
+    marker: {color: rows.map(r => r.pareto ? "crimson" : "steelblue"), size: 9}, type: "scatter",
+  }], {title: "coverage vs mean off-target burden (red: Pareto set)",
+       xaxis: {title: "mean off-target burden"}, yaxis: {title: "coverage of driving pathways"}},
+  {displaylogo: false});
+}
+
+// --- drug page: potency heatmap and PK curves ------------------------------------------------
+async function potencyPlot(div) {
+  const data = await getJSON("/api/potency/" + encodeURIComponent(div.dataset.drug));
+  const rows = data.rows.filter(r => r.ic50_total_nM !== "inf");
+  Plotly.newPlot(div, [{
+    type: "heatmap", x: rows.map(r => r.cytokine_id), y: ["log10 IC50 (nM)"],
+    z: [rows.map(r => Math.log10(r.ic50_total_nM))],
+    text: [rows.map(r => `${r.tier}: ${fmt(r.ic50_total_nM)} nM`)], hoverinfo: "x+text",
+    colorscale: "Viridis", reversescale: true,
+  }], {title: "potency per pathway (hover: tier)", height: 260}, {displaylogo: false});
+}
+
+async function pkPlot(div) {
+  const regimens = (div.dataset.regimens || "").split("|").filter(Boolean);
+  const traces = [];
+  for (const reg of regimens) {
+    try {
+      const data = await getJSON(`/api/simulate?drug=${encodeURIComponent(div.dataset.drug)}&regimen=${encodeURIComponent(reg)}`);
+      const parent = data.rows.filter(r => r.analyte === div.dataset.drug);
+      traces.push({x: parent.map(r => r.time_h), y: parent.map(r => r.conc_total_nM), name: reg, mode: "lines"});
+    } catch (e) { /* regimen without PK data: not drawn */ }
+  }
+  Plotly.newPlot(div, traces, {title: "steady-state total plasma concentration", xaxis: {title: "h"}, yaxis: {title: "nM", type: "log"}}, {displaylogo: false});
+}
+
+// --- simulator -----------------------------------------------------------------------------
+function simState() {
+  const f = document.getElementById("formulation").value;
+  return {
+    drug: document.getElementById("drug").value,
+    regimen: `${document.getElementById("dose").value} mg every ${document.getElementById("interval").value}h${f ? " " + f : ""}`,
+    pathways: document.getElementById("pathways").value,
+  };
+}
+
+async function runSim() {
+  const s = simState(), status = document.getElementById("status");
+  const q = `drug=${encodeURIComponent(s.drug)}&regimen=${encodeURIComponent(s.regimen)}&pathways=${encodeURIComponent(s.pathways)}`;
+  const params = new URLSearchParams({drug: s.drug, dose: document.getElementById("dose").value,
+    interval: document.getElementById("interval").value, formulation: document.getElementById("formulation").value, pathways: s.pathways});
+  history.replaceState(null, "", "/simulate?" + params.toString());
+  document.getElementById("share").href = "/simulate?" + params.toString();
+  document.getElementById("sim-json").href = "/api/inhibition?" + q;
+  try {
+    const data = await getJSON("/api/inhibition?course=true&" + q);
+    status.textContent = `${s.drug} ${s.regimen}: steady state, data ${data.data_version}`;
+    const c = data.course;
+    Plotly.react("conc-plot", [{x: c.time_h, y: c.conc_total_nM, mode: "lines", name: "total plasma"}],
+      {title: "concentration over the dosing interval", xaxis: {title: "h after dose"}, yaxis: {title: "nM"}}, {displaylogo: false});
+    Plotly.react("inh-plot", Object.entries(c.inhibition).map(([k, v]) => ({x: c.time_h, y: v.map(x => 100 * x), mode: "lines", name: k})),
+      {title: "pathway inhibition (%)", xaxis: {title: "h after dose"}, yaxis: {range: [0, 100]}}, {displaylogo: false});
+    const body = document.querySelector("#metrics tbody");
+    body.replaceChildren();
+    const csv = ["cytokine,mean_inhibition,hours_ge_50,trough_inhibition,peak_inhibition,ic50_total_nM,tier"];
+    for (const r of data.rows) {
+      const tr = el("tr");
+      for (const v of [r.cytokine, fmt(r.mean_inhibition), fmt(r.hours_ge_50), fmt(r.trough_inhibition), fmt(r.peak_inhibition), fmt(r.ic50_total_nM), r.tier]) tr.appendChild(el("td", v));
+      body.appendChild(tr);
+      csv.push([r.cytokine, r.mean_inhibition, r.hours_ge_50, r.trough_inhibition, r.peak_inhibition, r.ic50_total_nM, r.tier].join(","));
+    }
+    document.getElementById("sim-csv").href = URL.createObjectURL(new Blob([csv.join("\n") + "\n"], {type: "text/csv"}));
+    document.getElementById("sim-csv").download = "jakpath_inhibition.csv";
+  } catch (e) { status.textContent = "error: " + e.message; }
+}
+
+function setupSimulator() {
+  const form = document.getElementById("sim-form");
+  if (!form) return;
+  const q = new URLSearchParams(location.search);
+  for (const k of ["drug", "dose", "interval", "formulation", "pathways"]) if (q.get(k) !== null) document.getElementById(k).value = q.get(k);
+  const slider = document.getElementById("dose-slider"), dose = document.getElementById("dose");
+  slider.value = dose.value;
+  slider.addEventListener("input", () => { dose.value = slider.value; runSim(); });
+  form.addEventListener("change", () => { slider.value = dose.value; runSim(); });
+  form.addEventListener("submit", ev => { ev.preventDefault(); runSim(); });
+  runSim();
+}
+
+// --- compare ---------------------------------------------------------------------------------
+function setupCompare() {
+  const go = document.getElementById("compare-go");
+  if (!go) return;
+  go.addEventListener("click", async () => {
+    const lines = document.getElementById("compare-input").value.split("\n").map(l => l.trim()).filter(Boolean);
+    const status = document.getElementById("compare-status");
+    if (lines.length < 2 || lines.length > 4) { status.textContent = "give two to four regimens"; return; }
+    const traces = [];
+    try {
+      for (const line of lines) {
+        const [drug, regimen] = line.split(":").map(x => x.trim());
+        const data = await getJSON(`/api/inhibition?drug=${encodeURIComponent(drug)}&regimen=${encodeURIComponent(regimen || "")}`);
+        traces.push({type: "bar", name: line, x: data.rows.map(r => r.cytokine), y: data.rows.map(r => 100 * r.mean_inhibition)});
+      }
+      status.textContent = "";
+      Plotly.newPlot("compare-plot", traces, {barmode: "group", title: "mean daily inhibition (%) per pathway", height: 480}, {displaylogo: false});
+    } catch (e) { status.textContent = "error: " + e.message; }
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  setupSearch();
+  setupSimulator();
+  setupCompare();
+  const cov = document.getElementById("coverage-plot"); if (cov) coveragePlot(cov);
+  const pot = document.getElementById("potency-plot"); if (pot) potencyPlot(pot);
+  const pk = document.getElementById("pk-plot"); if (pk) pkPlot(pk);
+});

@@ -1,0 +1,95 @@
+"""The web UI in real headless Chromium: pages, the simulator, ranking -> explanation, exports."""
+
+import pytest
+
+PAGES = ["/", "/disease/dermatomyositis", "/drug/baricitinib", "/simulate", "/compare", "/evidence"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_each_page_loads_with_disclaimer_and_no_errors(page, server_url, path):
+    page.goto(server_url + path)
+    page.wait_for_load_state("networkidle")
+    assert "not medical advice" in page.inner_text("#disclaimer")
+    assert page.console_errors == []
+
+
+def test_plots_render_offline(page, server_url):
+    page.goto(server_url + "/disease/dermatomyositis")
+    page.wait_for_selector("#coverage-plot .main-svg", timeout=20_000)
+    page.goto(server_url + "/drug/tofacitinib")
+    page.wait_for_selector("#potency-plot .main-svg", timeout=20_000)
+    page.wait_for_selector("#pk-plot .main-svg", timeout=20_000)
+
+
+def _conc(page):
+    return page.evaluate("document.getElementById('conc-plot').data[0].y")
+
+
+def test_simulator_updates_without_reload_and_shares_its_url(page, server_url):
+    page.goto(server_url + "/simulate?drug=tofacitinib&dose=5&interval=12&pathways=IL6,IL2")
+    page.wait_for_selector("#metrics tbody tr", timeout=20_000)
+    before = _conc(page)
+    page.evaluate("window.__marker = 'same page'")
+    page.fill("#dose", "10")
+    page.dispatch_event("#dose", "change")
+    page.wait_for_function(
+        "(b) => JSON.stringify(document.getElementById('conc-plot').data[0].y) !== b",
+        arg=str(before).replace(" ", ""),
+        timeout=20_000,
+    )
+    after = _conc(page)
+    assert max(after) == pytest.approx(2 * max(before), rel=1e-6)  # linear PK
+    assert page.evaluate("window.__marker") == "same page"  # no reload
+    assert "dose=10" in page.url
+    shared = page.url
+    page.goto(shared)
+    page.wait_for_selector("#metrics tbody tr", timeout=20_000)
+    assert max(_conc(page)) == pytest.approx(max(after), rel=1e-9)
+
+
+def test_slider_moves_the_plot(page, server_url):
+    page.goto(server_url + "/simulate?drug=baricitinib&dose=2&interval=24&pathways=IL6")
+    page.wait_for_selector("#metrics tbody tr", timeout=20_000)
+    before = max(_conc(page))
+    page.evaluate("""() => { const s = document.getElementById('dose-slider');
+                             s.value = '8'; s.dispatchEvent(new Event('input')); }""")
+    page.wait_for_function(
+        "(b) => Math.max(...document.getElementById('conc-plot').data[0].y) > 3 * b",
+        arg=before,
+        timeout=20_000,
+    )
+
+
+def test_ranking_links_to_its_explanation(page, server_url):
+    page.goto(server_url + "/disease/hidradenitis_suppurativa")
+    first = page.locator("#ranking a.explain").first
+    drug = page.locator("#ranking tbody tr").first.locator("td").nth(1).inner_text()
+    first.click()
+    page.wait_for_selector("#explanation")
+    text = page.inner_text("#explanation")
+    assert drug in text.lower() or drug.capitalize() in text
+    assert "What drives" in text and "not medical advice" in text
+
+
+def test_export_csv_download(page, server_url):
+    page.goto(server_url + "/disease/psoriasis")
+    with page.expect_download() as info:
+        page.click("#export-csv")
+    path = info.value.path()
+    content = open(path).read()
+    assert content.startswith("# jakpath data version")
+    assert "direct_coverage" in content.splitlines()[1]
+
+
+def test_compare_draws_grouped_bars(page, server_url):
+    page.goto(server_url + "/compare")
+    page.click("#compare-go")
+    page.wait_for_selector("#compare-plot .main-svg", timeout=30_000)
+    assert page.evaluate("document.getElementById('compare-plot').data.length") == 3
+
+
+def test_search_suggests(page, server_url):
+    page.goto(server_url + "/")
+    page.fill("#search", "dermato")
+    page.wait_for_selector("#suggestions li", timeout=10_000)
+    assert "Dermatomyositis" in page.inner_text("#suggestions")
