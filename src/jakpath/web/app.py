@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -21,6 +22,7 @@ from starlette.middleware.base import BaseHTTPMiddleware
 from jakpath import __version__
 from jakpath.exposure.model import MissingDataError
 from jakpath.exposure.regimen import RegimenError
+from jakpath.inhibition.potency import _potency_table
 from jakpath.kb import KnowledgeBase, UnknownNameError, load_kb
 
 MAX_BODY_BYTES = 1_000_000
@@ -35,8 +37,10 @@ CSP = (
 
 STATIC = Path(__file__).parent / "static"
 
-FAVICON_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16">'
-               '<rect width="16" height="16" rx="3" fill="#2a6"/></svg>')
+FAVICON_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16">'
+    '<rect width="16" height="16" rx="3" fill="#2a6"/></svg>'
+)
 
 
 def _error(status: int, message: str, **extra) -> JSONResponse:
@@ -78,6 +82,9 @@ def create_app(kb: KnowledgeBase | None = None, token: str | None = None) -> Fas
     app.state.kb = kb or load_kb()
     app.state.token = token if token is not None else os.environ.get("JAKPATH_API_TOKEN")
     app.state.rank_cache = {}
+    app.state.rank_lock = threading.Lock()
+    # build the potency table once, before the first request, not in 32 threads at once
+    _potency_table(app.state.kb)
     app.add_middleware(_Guard)
 
     @app.exception_handler(UnknownNameError)

@@ -13,8 +13,8 @@ from fastapi.templating import Jinja2Templates
 
 from jakpath import __version__
 from jakpath.inhibition.potency import potency_table
-from jakpath.matching import explain, rank
-from jakpath.web.api import KB, MAX_NAME, Name, PathName
+from jakpath.matching import explain
+from jakpath.web.api import KB, MAX_NAME, Name, PathName, cached_rank
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 router = APIRouter(include_in_schema=False)
@@ -55,10 +55,7 @@ def _page(request: Request, name: str, kb, **context) -> HTMLResponse:
 
 
 def _ranked(request: Request, kb, disease_id: str) -> pd.DataFrame:
-    cache = request.app.state.rank_cache
-    if (disease_id, False) not in cache:
-        cache[(disease_id, False)] = rank(disease_id, kb=kb, stability=False)
-    return cache[(disease_id, False)]
+    return cached_rank(request, kb, disease_id, False)
 
 
 @router.get("/", response_class=HTMLResponse)
