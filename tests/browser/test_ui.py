@@ -93,3 +93,44 @@ def test_search_suggests(page, server_url):
     page.fill("#search", "dermato")
     page.wait_for_selector("#suggestions li", timeout=10_000)
     assert "Dermatomyositis" in page.inner_text("#suggestions")
+
+
+def test_entered_script_is_shown_as_text(page, server_url):
+    import httpx
+
+    from .conftest import TOKEN
+
+    record = {
+        "disease_id": "lichen_planus",
+        "drug_id": "tofacitinib",
+        "regimen_text": "5 mg bid",
+        "n_patients": 1,
+        "study_type": "case_report",
+        "outcome": "partial",
+        "doi": "10.1000/xss-test",
+        "outcome_text": "<script>window.__pwned = 1; alert('x')</script> improved",
+        "source_ids": "user_report",
+    }
+    r = httpx.post(
+        server_url + "/api/evidence", json=record, headers={"Authorization": f"Bearer {TOKEN}"}
+    )
+    assert r.status_code == 201, r.text
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(server_url + "/evidence?disease=lichen_planus")
+    page.wait_for_load_state("networkidle")
+    cells = page.locator("#evidence td.outcome").all_inner_texts()
+    assert any("<script>window.__pwned = 1; alert('x')</script>" in c for c in cells)
+    assert dialogs == []
+    assert page.evaluate("window.__pwned === undefined")
+
+
+def test_add_record_form_needs_the_token(page, server_url):
+    page.goto(server_url + "/evidence")
+    page.fill("input[name=disease_id]", "vitiligo")
+    page.fill("input[name=drug_id]", "ruxolitinib")
+    page.fill("input[name=doi]", "10.1000/form-test")
+    page.fill("input[name=token]", "wrong")
+    page.click("#add-go")
+    page.wait_for_function("document.getElementById('add-status').textContent.length > 0")
+    assert "invalid token" in page.inner_text("#add-status")

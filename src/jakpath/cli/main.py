@@ -9,6 +9,8 @@ import pandas as pd
 import typer
 
 from jakpath import __version__
+from jakpath.cli.cases import app as cases_app
+from jakpath.cli.export import app as export_app
 from jakpath.cli.output import DISCLAIMER, Format, console, emit, err_console, fail
 from jakpath.exposure.model import MissingDataError
 from jakpath.exposure.regimen import RegimenError
@@ -23,6 +25,17 @@ app = typer.Typer(
 kb_app = typer.Typer(help="Knowledge base: validate and count.", no_args_is_help=True)
 pk_app = typer.Typer(help="PK models: check against label and paper figures.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
+app.add_typer(
+    export_app,
+    name="export",
+    help="Exports: knowledge graph (KGX), regimen models "
+    "(SBML), tables and results with a manifest.",
+)
+app.add_typer(
+    cases_app,
+    name="cases",
+    help="Evidence registry: list, add, import, export, summarise case reports, series and trials.",
+)
 app.add_typer(pk_app, name="pk")
 
 FORMAT_OPT = typer.Option(Format.table, "--format", "-f", help="table, json or csv")

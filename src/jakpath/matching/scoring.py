@@ -120,6 +120,7 @@ def rank(
     uncertainty: bool = False,
     stability: bool = True,
     seed: int = 0,
+    store=None,
 ) -> pd.DataFrame:
     """Rank JAK-inhibitor regimens for a disease, keeping every component of the score.
 
@@ -130,6 +131,8 @@ def rank(
         metric: ``"mean"`` (mean daily inhibition) or ``"trough"``.
         stability: add rank-stability columns (driver weights and potencies varied).
         uncertainty: alias of ``stability`` kept for the population API.
+        store: evidence store (or URL) the evidence levels are read from; default the
+            user's store.
 
     Returns:
         One row per candidate: rank, drug, regimen, score, direct and indirect coverage,
@@ -141,7 +144,7 @@ def rank(
     kb = kb or load_kb()
     did, drivers, jak = _disease_setup(kb, disease)
     cands = _candidates(kb, regimens)
-    table = _components(kb, did, drivers, jak, cands, metric)
+    table = _components(kb, did, drivers, jak, cands, metric, store)
     if stability or uncertainty:
         table = table.join(_stability(kb, did, drivers, jak, cands, table, seed))
     table = table.sort_values(["score", "direct_coverage"], ascending=False, kind="stable")
@@ -200,7 +203,7 @@ def _score(terms, weights, burden):
     return np.sum(terms * weights, axis=-1) - BURDEN_PENALTY * mean_burden
 
 
-def _components(kb, did, drivers, jak, cands, metric):
+def _components(kb, did, drivers, jak, cands, metric, store=None):
     direct_ids, ups, classes, needed = _pathway_sets(kb, did, drivers, jak)
     inh = _inhibition_matrix(kb, cands, needed, metric=metric)
     idx = {c: i for i, c in enumerate(needed)}
@@ -210,7 +213,7 @@ def _components(kb, did, drivers, jak, cands, metric):
     direct = terms[:, is_jak] @ w[is_jak]
     indirect = terms[:, ~is_jak] @ w[~is_jak]
     score = _score(terms, w, burden)
-    ev = evidence_summary(kb, did)
+    ev = evidence_summary(kb, did, store)
     pots = _potency_table(kb)
     rows = []
     for i, (drug, reg, user) in enumerate(cands):

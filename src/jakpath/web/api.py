@@ -319,3 +319,97 @@ def _jsonable(obj):
     if isinstance(obj, float) and (math.isnan(obj) or math.isinf(obj)):
         return None
     return obj
+
+
+# -- evidence --------------------------------------------------------------------------------
+MAX_RECORDS = 500
+"""Most records per evidence write request (larger imports go through the CLI)."""
+
+
+def get_store(request: Request):
+    """The app's evidence store (opened once per app; default the user's store)."""
+    from jakpath.evidence import open_store
+
+    with request.app.state.rank_lock:
+        if request.app.state.store is None:
+            request.app.state.store = open_store(
+                request.app.state.store_url, kb=request.app.state.kb
+            )
+    return request.app.state.store
+
+
+def require_token(request: Request) -> str:
+    """The bearer token's account name; 401 without a token, 403 with a wrong one."""
+    import hmac
+
+    from fastapi import HTTPException
+
+    expected = request.app.state.token
+    header = request.headers.get("authorization", "")
+    if not header.lower().startswith("bearer "):
+        raise HTTPException(401, "write endpoints need 'Authorization: Bearer <token>'")
+    if not expected or not hmac.compare_digest(header[7:].strip(), expected):
+        raise HTTPException(403, "invalid token (the operator sets JAKPATH_API_TOKEN)")
+    return request.headers.get("x-jakpath-account", "api")
+
+
+@router.get("/evidence")
+def evidence_list(
+    request: Request,
+    kb: KB,
+    disease: Annotated[str | None, Query(max_length=MAX_NAME)] = None,
+    drug: Annotated[str | None, Query(max_length=MAX_NAME)] = None,
+    study_type: Annotated[str | None, Query(max_length=40)] = None,
+    outcome: Annotated[str | None, Query(max_length=40)] = None,
+) -> dict:
+    """Evidence records (shipped and user-added) matching the filters."""
+    from jakpath.evidence import list_cases
+
+    df = list_cases(
+        disease=disease, drug=drug, study_type=study_type, outcome=outcome, store=get_store(request)
+    )
+    return envelope(kb, rows=records(df.astype(object).where(df.notna(), None)))
+
+
+@router.get("/evidence/summary")
+def evidence_summary_endpoint(request: Request, disease: Name, kb: KB) -> dict:
+    """Counts and response proportions per drug with exact binomial intervals."""
+    from jakpath.evidence import summary
+
+    return envelope(kb, rows=records(summary(disease, store=get_store(request))))
+
+
+@router.post("/evidence", status_code=201)
+def evidence_add(
+    request: Request,
+    kb: KB,
+    body: dict | list[dict],
+    account: Annotated[str, Depends(require_token)],
+) -> dict:
+    """Add one record or a list of records (atomically: all or none); token required."""
+    from jakpath.evidence import InvalidRecordError, add_case
+
+    items = body if isinstance(body, list) else [body]
+    if not items or len(items) > MAX_RECORDS:
+        raise ValueError(f"send 1 to {MAX_RECORDS} records per request")
+    store = get_store(request)
+    problems = []
+    from jakpath.evidence.validate import validate_record
+
+    for i, item in enumerate(items):
+        try:
+            validate_record(item, kb, origin="user")
+        except InvalidRecordError as exc:
+            problems.append({"index": i, "error": str(exc)})
+        except (ValueError, LookupError, TypeError) as exc:
+            problems.append({"index": i, "error": str(exc)})
+    if problems:
+        from fastapi import HTTPException
+
+        raise HTTPException(422, "; ".join(f"record {p['index']}: {p['error']}" for p in problems))
+    results = [add_case(item, store, added_by=account) for item in items]
+    return envelope(
+        kb,
+        added=[r.case_id for r in results if r.added],
+        already_stored=[r.case_id for r in results if not r.added],
+    )

@@ -61,13 +61,17 @@ class _Guard(BaseHTTPMiddleware):
         return response
 
 
-def create_app(kb: KnowledgeBase | None = None, token: str | None = None) -> FastAPI:
+def create_app(
+    kb: KnowledgeBase | None = None, token: str | None = None, store_url: str | None = None
+) -> FastAPI:
     """Build the app around a knowledge base (default: the shipped one).
 
     Args:
         kb: the knowledge base to serve.
         token: bearer token for write endpoints (default: ``JAKPATH_API_TOKEN``; unset means
             writes are refused).
+        store_url: evidence store URL (default ``JAKPATH_DATABASE_URL`` or the user's
+            SQLite file).
     """
     from jakpath.web.api import router as api_router
     from jakpath.web.pages import router as page_router
@@ -82,6 +86,8 @@ def create_app(kb: KnowledgeBase | None = None, token: str | None = None) -> Fas
     app.state.kb = kb or load_kb()
     app.state.token = token if token is not None else os.environ.get("JAKPATH_API_TOKEN")
     app.state.rank_cache = {}
+    app.state.store_url = store_url
+    app.state.store = None
     app.state.rank_lock = threading.Lock()
     # build the potency table once, before the first request, not in 32 threads at once
     _potency_table(app.state.kb)
@@ -90,6 +96,16 @@ def create_app(kb: KnowledgeBase | None = None, token: str | None = None) -> Fas
     @app.exception_handler(UnknownNameError)
     async def _unknown(request: Request, exc: UnknownNameError):
         return _error(404, str(exc), kind=exc.kind, query=exc.query, suggestions=exc.suggestions)
+
+    from jakpath.evidence import InvalidRecordError, StoreError
+
+    @app.exception_handler(InvalidRecordError)
+    async def _invalid(request: Request, exc: InvalidRecordError):
+        return _error(422, str(exc), problems=[str(p) for p in exc.problems])
+
+    @app.exception_handler(StoreError)
+    async def _store(request: Request, exc: StoreError):
+        return _error(503, str(exc))
 
     @app.exception_handler(LookupError)
     async def _lookup(request: Request, exc: LookupError):

@@ -14,7 +14,7 @@ from fastapi.templating import Jinja2Templates
 from jakpath import __version__
 from jakpath.inhibition.potency import potency_table
 from jakpath.matching import explain
-from jakpath.web.api import KB, MAX_NAME, Name, PathName, cached_rank
+from jakpath.web.api import KB, MAX_NAME, Name, PathName, cached_rank, get_store
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 router = APIRouter(include_in_schema=False)
@@ -141,12 +141,11 @@ def evidence_page(
     disease: Annotated[str | None, Query(max_length=MAX_NAME)] = None,
     drug: Annotated[str | None, Query(max_length=MAX_NAME)] = None,
 ):
-    """Browse and filter evidence records."""
-    cases = kb.cases
-    if disease:
-        cases = cases[cases.disease_id == kb.disease_names.resolve(disease)]
-    if drug:
-        cases = cases[cases.drug_id == kb.drug_names.resolve(drug)]
+    """Browse and filter evidence records (shipped and user-added); add one with a token."""
+    from jakpath.evidence import list_cases
+
+    cases = list_cases(disease=disease or None, drug=drug or None, store=get_store(request))
+    cases = cases.astype(object).where(cases.notna(), "")
     return _page(
         request,
         "evidence.html",

@@ -149,7 +149,26 @@ function setupCompare() {
   });
 }
 
+// --- evidence: add a record (token required) --------------------------------------------------
+function setupEvidenceForm() {
+  const form = document.getElementById("add-form");
+  if (!form) return;
+  form.addEventListener("submit", async ev => {
+    ev.preventDefault();
+    const data = Object.fromEntries(new FormData(form).entries());
+    const token = data.token; delete data.token;
+    data.n_patients = Number(data.n_patients);
+    const status = document.getElementById("add-status");
+    const r = await fetch("/api/evidence", {method: "POST", body: JSON.stringify(data),
+      headers: {"Content-Type": "application/json", "Authorization": "Bearer " + token}});
+    const body = await r.json();
+    if (r.ok) { status.textContent = "added: " + body.added.join(", "); location.reload(); }
+    else status.textContent = "error: " + body.error;
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  setupEvidenceForm();
   setupSearch();
   setupSimulator();
   setupCompare();

@@ -1,0 +1,1 @@
+"""Alembic migration scripts of the evidence store (run by ``open_store``)."""

@@ -1,0 +1,447 @@
+"""Checks on evidence records: patient identifiers in free text, ids, values and citations.
+
+Every problem names its field. Free-text fields are screened for obvious direct patient
+identifiers (dates, long digit runs such as record numbers, e-mail addresses, phone numbers);
+citation tokens (DOIs, ``PMID 123``, ``PMC123``, ``NCT01234567``, ``CHEMBL123``) are allowed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
+
+from jakpath.evidence.models import OUTCOMES, RECORD_FIELDS, STUDY_TYPES
+from jakpath.kb import KnowledgeBase, UnknownNameError
+
+FREE_TEXT_FIELDS = (
+    "regimen_text",
+    "age_band",
+    "sex",
+    "prior_failed",
+    "time_to_response",
+    "outcome_text",
+    "adverse_events",
+    "follow_up",
+    "location",
+    "note",
+)
+"""Fields screened for patient identifiers."""
+
+ROUTES = ("oral", "topical", "intravenous", "subcutaneous")
+"""Routes of administration; a record may list several separated by ``;``."""
+
+MAX_AGE_YEARS = 120.0
+MAX_DOSE_MG = 2000.0
+MAX_INTERVAL_H = 24.0 * 14
+MAX_N_PATIENTS = 100_000
+MAX_TEXT_CHARS = 4000
+
+_MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+IDENTIFIER_PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
+    ("e-mail address", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
+    ("date (year-month-day)", re.compile(r"\b\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\b")),
+    ("date (day/month/year)", re.compile(r"\b\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2})\b")),
+    (
+        "date (with month name)",
+        re.compile(
+            rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS}\s+\d{{4}}\b|\b{_MONTHS}\s+\d{{1,2}},?\s+\d{{4}}\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "phone number",
+        re.compile(
+            r"(?<![\w.])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,5}\)[\s.-]?|\d{2,5}[\s.-])"
+            r"\d{3,4}[\s.-]\d{3,4}(?![\w.])"
+        ),
+    ),
+    ("long digit run (6 or more digits, e.g. a record number)", re.compile(r"\d{6,}")),
+)
+"""(description, pattern) of obvious direct identifiers, checked in this order."""
+
+_CITATION_TOKENS = re.compile(
+    r"\b10\.\d{4,9}/[^\s;,]+|\bPMC\d+|\bPMID:?\s*\d+|\bNCT\d{8}\b|\bCHEMBL\d+",
+    re.IGNORECASE,
+)
+_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+_ACCOUNT = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+_PMID = re.compile(r"^\d{1,9}$")
+_AGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:y|yr|yrs|years?)?\s*$", re.IGNORECASE)
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+_DURATION = re.compile(
+    r"^\s*(?:~|about|approx\.?|median|mean)?\s*(?:"
+    r"(?P<n1>-?\d+(?:\.\d+)?)\s*(?P<u1>days?|d|weeks?|wks?|wk|months?|mo|years?|y)\b"
+    r"|(?P<u2>day|week|month|year)\s+(?P<n2>-?\d+(?:\.\d+)?)\b)",
+    re.IGNORECASE,
+)
+_WEEKS_PER = {"d": 1 / 7, "w": 1.0, "m": 52.1775 / 12, "y": 52.1775}
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One problem with one field of a record."""
+
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+
+class InvalidRecordError(ValueError):
+    """A record failed validation; ``problems`` lists every failing field."""
+
+    def __init__(self, problems: list[FieldProblem]):
+        self.problems = problems
+        super().__init__("invalid record: " + "; ".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True)
+class CaseInput:
+    """A validated evidence record as supplied by a user or the knowledge base.
+
+    Units are in the names: ``dose_mg`` per administration, ``interval_h`` between doses,
+    ages in years, times in weeks. Text fields keep the source's own words.
+    """
+
+    case_id: str | None
+    disease_id: str
+    drug_id: str
+    regimen_text: str | None
+    dose_mg: float | None
+    interval_h: float | None
+    route: str | None
+    n_patients: int | None
+    age_years: float | None
+    age_band: str | None
+    sex: str | None
+    prior_failed: str | None
+    time_to_response: str | None
+    time_to_response_weeks: float | None
+    outcome: str
+    outcome_text: str | None
+    adverse_events: str | None
+    follow_up: str | None
+    follow_up_weeks: float | None
+    study_type: str
+    source_ids: str
+    doi: str | None
+    pmid: str | None
+    location: str | None
+    note: str | None
+
+    def content_hash(self) -> str:
+        """SHA-256 of the content (every field but ``case_id``): the de-duplication key."""
+        data = {k: v for k, v in asdict(self).items() if k != "case_id"}
+        text = json.dumps(data, sort_keys=True, ensure_ascii=True, default=repr)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def with_case_id(self) -> CaseInput:
+        """This record, with a generated ``case_id`` (``u-`` + hash letters) if it had none."""
+        if self.case_id:
+            return self
+        letters = self.content_hash()[:12].translate(str.maketrans("0123456789", "ghijklmnop"))
+        return _replace(self, case_id=f"u-{letters}")
+
+
+def _replace(rec: CaseInput, **changes) -> CaseInput:
+    return CaseInput(**{**asdict(rec), **changes})
+
+
+assert tuple(f.name for f in fields(CaseInput)) == RECORD_FIELDS  # noqa: S101 - schema guard
+
+
+def find_identifier(text: str) -> tuple[str, str] | None:
+    """The first obvious patient identifier in ``text`` as ``(pattern description, match)``."""
+    masked = _CITATION_TOKENS.sub(" ", text)
+    for description, pattern in IDENTIFIER_PATTERNS:
+        m = pattern.search(masked)
+        if m:
+            return description, m.group(0)
+    return None
+
+
+def check_free_text(field: str, text: str | None) -> FieldProblem | None:
+    """A problem if ``text`` contains an obvious patient identifier or is too long."""
+    if not text:
+        return None
+    if len(text) > MAX_TEXT_CHARS:
+        return FieldProblem(field, f"longer than {MAX_TEXT_CHARS} characters")
+    hit = find_identifier(text)
+    if hit:
+        description, found = hit
+        return FieldProblem(
+            field,
+            f"contains what looks like a patient identifier: {description} ({found!r}). "
+            "Records must not hold direct identifiers (dates, record numbers, e-mail "
+            "addresses, phone numbers); use relative times such as 'week 12'",
+        )
+    return None
+
+
+def check_account(name: str) -> None:
+    """Raise :class:`InvalidRecordError` unless ``name`` is a plain account name."""
+    if not name or not _ACCOUNT.match(name) or find_identifier(name):
+        raise InvalidRecordError(
+            [
+                FieldProblem(
+                    "added_by",
+                    f"{name!r} is not an account name (letters, digits, '.', '_', '-'; "
+                    "no e-mail addresses or numbers of 6+ digits)",
+                )
+            ]
+        )
+
+
+def parse_duration_weeks(text: str | None) -> float | None:
+    """Weeks from a simple duration such as ``12 weeks``, ``week 4``, ``3 months``, ``day 28``."""
+    if not text:
+        return None
+    m = _DURATION.match(text)
+    if not m:
+        return None
+    number = float(m.group("n1") or m.group("n2"))
+    unit = (m.group("u1") or m.group("u2")).lower()
+    return round(number * _WEEKS_PER[unit[0]], 3)
+
+
+def _blank(value) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+def _text(value) -> str | None:
+    return None if _blank(value) else str(value).strip()
+
+
+def _number(field, value, problems, *, integer=False, low=None, high=None, low_open=False):
+    if _blank(value):
+        return None
+    try:
+        x = float(str(value).strip()) if not isinstance(value, int | float) else float(value)
+    except ValueError:
+        problems.append(FieldProblem(field, f"not a number: {value!r}"))
+        return None
+    if math.isnan(x) or math.isinf(x):
+        problems.append(FieldProblem(field, f"not a finite number: {value!r}"))
+        return None
+    if integer and x != int(x):
+        problems.append(FieldProblem(field, f"must be a whole number, got {value!r}"))
+        return None
+    if low is not None and (x <= low if low_open else x < low):
+        problems.append(
+            FieldProblem(field, f"must be {'>' if low_open else '>='} {low:g}, got {x:g}")
+        )
+        return None
+    if high is not None and x > high:
+        problems.append(FieldProblem(field, f"must be <= {high:g}, got {x:g}"))
+        return None
+    return int(x) if integer else x
+
+
+def _resolve(field, value, index, problems) -> str | None:
+    text = _text(value)
+    if text is None:
+        problems.append(FieldProblem(field, "required"))
+        return None
+    try:
+        return index.resolve(text)
+    except UnknownNameError as exc:
+        problems.append(FieldProblem(field, str(exc)))
+        return None
+
+
+def _choice(field, value, choices, problems) -> str | None:
+    text = _text(value)
+    if text is None:
+        problems.append(FieldProblem(field, f"required; one of {', '.join(choices)}"))
+        return None
+    text = text.lower()
+    if text not in choices:
+        problems.append(FieldProblem(field, f"{value!r} is not one of {', '.join(choices)}"))
+        return None
+    return text
+
+
+ALIASES = {"age": "age"}
+"""Input columns accepted besides the record fields (``age``: the KB's years-or-band column)."""
+
+IGNORED_FIELDS = ("origin", "added_by", "added_at")
+"""Output columns accepted on input and ignored (set by the store), so exports re-import."""
+
+
+def parse_record(
+    data: Mapping, kb: KnowledgeBase, *, origin: str = "user"
+) -> tuple[CaseInput | None, list[FieldProblem]]:
+    """Check and convert one raw record (strings or values) into a :class:`CaseInput`.
+
+    Args:
+        data: field -> value; empty strings and None mean "not reported". ``age`` (years or
+            a band, as in the KB's ``cases.csv``) is accepted instead of ``age_years`` /
+            ``age_band``; ``source_id`` instead of ``source_ids``.
+        kb: the knowledge base whose disease and drug name indexes resolve ids and names.
+        origin: ``user`` records must cite a DOI or PMID; ``kb`` records may cite a URL only.
+
+    Returns:
+        The record (None when there are problems) and every problem found.
+    """
+    problems: list[FieldProblem] = []
+    data = dict(data)
+    if "source_id" in data and "source_ids" not in data:
+        data["source_ids"] = data.pop("source_id")
+    unknown = sorted(set(data) - set(RECORD_FIELDS) - set(ALIASES) - set(IGNORED_FIELDS))
+    for key in unknown:
+        problems.append(
+            FieldProblem(str(key), "unknown field (the schema has no such column; see SCHEMA)")
+        )
+
+    case_id = _text(data.get("case_id"))
+    if case_id is not None and (not _ID.match(case_id) or find_identifier(case_id)):
+        problems.append(
+            FieldProblem(
+                "case_id",
+                f"{case_id!r}: use 1-64 letters, digits, '_', '-', '.', ':' and no number of "
+                "6+ digits (not a patient record number)",
+            )
+        )
+
+    disease_id = _resolve("disease_id", data.get("disease_id"), kb.disease_names, problems)
+    drug_id = _resolve("drug_id", data.get("drug_id"), kb.drug_names, problems)
+    outcome = _choice("outcome", data.get("outcome"), OUTCOMES, problems)
+    study_type = _choice("study_type", data.get("study_type"), STUDY_TYPES, problems)
+
+    dose_mg = _number(
+        "dose_mg", data.get("dose_mg"), problems, low=0, high=MAX_DOSE_MG, low_open=True
+    )
+    interval_h = _number(
+        "interval_h", data.get("interval_h"), problems, low=0, high=MAX_INTERVAL_H, low_open=True
+    )
+    n_patients = _number(
+        "n_patients", data.get("n_patients"), problems, integer=True, low=1, high=MAX_N_PATIENTS
+    )
+    if study_type == "case_report" and n_patients not in (None, 1):
+        problems.append(
+            FieldProblem("n_patients", f"a case_report has 1 patient, got {n_patients}")
+        )
+
+    age_years = data.get("age_years")
+    age_band = _text(data.get("age_band"))
+    age = _text(data.get("age"))
+    if age is not None:
+        if not _blank(age_years) or age_band is not None:
+            problems.append(FieldProblem("age", "give either age or age_years/age_band"))
+        elif _AGE.match(age):
+            age_years = _AGE.match(age).group(1)
+        else:
+            age_band = age
+    age_years = _number("age_years", age_years, problems, low=0, high=MAX_AGE_YEARS)
+    if age_band is not None:
+        too_old = [x for x in _NUMBER.findall(age_band) if float(x) > MAX_AGE_YEARS]
+        if too_old:
+            problems.append(
+                FieldProblem("age_band", f"age over {MAX_AGE_YEARS:g} years: {too_old[0]}")
+            )
+
+    texts = {f: _text(data.get(f)) for f in FREE_TEXT_FIELDS}
+    texts["age_band"] = age_band
+    for field, text in texts.items():
+        problem = check_free_text(field, text)
+        if problem:
+            problems.append(problem)
+
+    ttr = data.get("time_to_response_weeks")
+    if _blank(ttr):
+        ttr = parse_duration_weeks(texts["time_to_response"])
+    ttr_weeks = _number("time_to_response_weeks", ttr, problems)
+    if ttr_weeks is not None and ttr_weeks < 0:
+        problems.append(
+            FieldProblem(
+                "time_to_response_weeks",
+                f"negative ({ttr_weeks:g}): a response cannot come before treatment starts",
+            )
+        )
+    fu = data.get("follow_up_weeks")
+    if _blank(fu):
+        fu = parse_duration_weeks(texts["follow_up"])
+    follow_up_weeks = _number("follow_up_weeks", fu, problems, low=0)
+    if ttr_weeks is not None and follow_up_weeks is not None and ttr_weeks > follow_up_weeks:
+        problems.append(
+            FieldProblem(
+                "time_to_response_weeks",
+                f"{ttr_weeks:g} weeks is after the end of follow-up ({follow_up_weeks:g} weeks)",
+            )
+        )
+
+    route = _text(data.get("route"))
+    if route is not None:
+        route = route.lower()
+        bad = [r for r in route.split(";") if r.strip() not in ROUTES]
+        if bad:
+            problems.append(FieldProblem("route", f"{bad[0]!r} is not one of {', '.join(ROUTES)}"))
+
+    source_ids = _text(data.get("source_ids"))
+    if source_ids is None:
+        problems.append(FieldProblem("source_ids", "required: the source id(s) of the citation"))
+    elif not all(_ID.match(s.strip()) for s in source_ids.split(";")):
+        problems.append(FieldProblem("source_ids", f"{source_ids!r}: ';'-separated short ids"))
+    doi = _text(data.get("doi"))
+    if doi is not None:
+        doi = re.sub(r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/)", "", doi, flags=re.IGNORECASE)
+        if not _DOI.match(doi):
+            problems.append(FieldProblem("doi", f"{doi!r} is not a DOI (10.xxxx/...)"))
+    pmid = _text(data.get("pmid"))
+    if pmid is not None:
+        pmid = re.sub(r"^pmid:?\s*", "", pmid, flags=re.IGNORECASE)
+        if pmid.endswith(".0") and pmid[:-2].isdigit():  # read as a number from a spreadsheet
+            pmid = pmid[:-2]
+        if not _PMID.match(pmid):
+            problems.append(FieldProblem("pmid", f"{pmid!r} is not a PMID (digits only)"))
+    if origin == "user" and doi is None and pmid is None:
+        problems.append(FieldProblem("doi", "a DOI or a PMID is required for the citation"))
+
+    if problems:
+        return None, problems
+    record = CaseInput(
+        case_id=case_id,
+        disease_id=disease_id,
+        drug_id=drug_id,
+        regimen_text=texts["regimen_text"],
+        dose_mg=dose_mg,
+        interval_h=interval_h,
+        route=route,
+        n_patients=n_patients,
+        age_years=age_years,
+        age_band=age_band,
+        sex=texts["sex"],
+        prior_failed=texts["prior_failed"],
+        time_to_response=texts["time_to_response"],
+        time_to_response_weeks=ttr_weeks,
+        outcome=outcome,
+        outcome_text=texts["outcome_text"],
+        adverse_events=texts["adverse_events"],
+        follow_up=texts["follow_up"],
+        follow_up_weeks=follow_up_weeks,
+        study_type=study_type,
+        source_ids=source_ids,
+        doi=doi,
+        pmid=pmid,
+        location=texts["location"],
+        note=texts["note"],
+    )
+    return record, []
+
+
+def validate_record(data: Mapping, kb: KnowledgeBase, *, origin: str = "user") -> CaseInput:
+    """Like :func:`parse_record`, raising :class:`InvalidRecordError` on any problem."""
+    record, problems = parse_record(data, kb, origin=origin)
+    if problems:
+        raise InvalidRecordError(problems)
+    return record
