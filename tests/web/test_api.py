@@ -135,3 +135,14 @@ def test_pages_say_not_medical_advice(client, url):
 def test_plotly_served_locally(client):
     r = client.get("/static-vendor/plotly.min.js")
     assert r.status_code == 200 and len(r.content) > 1_000_000
+
+
+def test_disease_page_shows_evidence_summary_with_exact_intervals(client):
+    from jakpath.evidence import clopper_pearson
+
+    text = client.get("/disease/dermatomyositis").text
+    assert 'id="evidence-summary"' in text
+    body = client.get("/api/evidence/summary?disease=dermatomyositis").json()
+    row = next(r for r in body["rows"] if r["drug_id"] == "upadacitinib")
+    low, high = clopper_pearson(row["responders"], row["evaluable_patients"])
+    assert row["response_ci_low"] == pytest.approx(low) and f"{low:.2f}" in text

@@ -77,7 +77,11 @@ def disease_page(request: Request, name: PathName, kb: KB):
     drivers = kb.driver_weights(d.disease_id)
     drivers = drivers.assign(citation=[kb.cite(s) for s in drivers.source_ids])
     ranked = _ranked(request, kb, d.disease_id) if len(drivers) else pd.DataFrame()
-    cases = kb.cases[kb.cases.disease_id == d.disease_id]
+    from jakpath.evidence import list_cases, summary
+
+    store = get_store(request)
+    cases = list_cases(disease=d.disease_id, store=store)
+    cases = cases.astype(object).where(cases.notna(), "")
     return _page(
         request,
         "disease.html",
@@ -87,6 +91,7 @@ def disease_page(request: Request, name: PathName, kb: KB):
         ranking=ranked[RANK_COLUMNS].to_dict("records") if len(ranked) else [],
         columns=RANK_COLUMNS,
         cases=cases.to_dict("records"),
+        summary=summary(d.disease_id, store=store).to_dict("records"),
     )
 
 

@@ -145,6 +145,14 @@ function setupCompare() {
       }
       status.textContent = "";
       Plotly.newPlot("compare-plot", traces, {barmode: "group", title: "mean daily inhibition (%) per pathway", height: 480}, {displaylogo: false});
+      // burden by safety class: mean inhibition over each class's pathways
+      const cyt = await getJSON("/api/cytokines");
+      const cls = Object.fromEntries(cyt.rows.filter(r => r.safety_class).map(r => [r.cytokine_id, r.safety_class]));
+      const classes = [...new Set(Object.values(cls))].sort();
+      const burden = traces.map(t => ({type: "bar", name: t.name, x: classes, y: classes.map(c => {
+        const v = t.x.map((k, i) => cls[k] === c ? t.y[i] : null).filter(x => x !== null);
+        return v.length ? v.reduce((a, b) => a + b, 0) / v.length : 0; })}));
+      Plotly.newPlot("burden-plot", burden, {barmode: "group", title: "mean inhibition (%) by safety class", height: 380}, {displaylogo: false});
     } catch (e) { status.textContent = "error: " + e.message; }
   });
 }
