@@ -5,6 +5,9 @@ throughput and p50/p95/p99 latency per endpoint. Target (issue 6): p95 under 100
 cached disease ranking on the 2-core machine. The baseline printed beside it is /api/version
 (the framework's floor on this machine).
 Run: python3 benchmarks/bench_http.py [--seconds 15] [--clients 32] [--workers 2]
+     [--driver python|wrk]
+The default driver is an asyncio httpx client in this process; ``--driver wrk`` uses Debian's
+wrk (C), which leaves more of a 2-core machine to the server.
 """
 
 import argparse
@@ -50,11 +53,38 @@ async def drive(base, path, seconds, clients):
     return len(lat) / wall, np.percentile(lat, [50, 95, 99])
 
 
+WRK_LUA = """
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT %f %f %f %f\\n", summary.requests / (summary.duration / 1e6),
+           latency:percentile(50) / 1000, latency:percentile(95) / 1000,
+           latency:percentile(99) / 1000))
+end
+"""
+
+
+def drive_wrk(base, path, seconds, clients):
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
+        fh.write(WRK_LUA)
+    httpx.get(base + path, timeout=60)  # warm
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{clients}", f"-d{int(seconds)}s", "-s", fh.name, base + path],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    line = next(x for x in out.splitlines() if x.startswith("RESULT"))
+    rps, p50, p95, p99 = map(float, line.split()[1:])
+    return rps, (p50, p95, p99)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=15)
     ap.add_argument("--clients", type=int, default=32)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--driver", choices=("python", "wrk"), default="python")
     args = ap.parse_args()
     port = free_port()
     proc = subprocess.Popen(
@@ -80,9 +110,15 @@ def main():
                 break
             except httpx.HTTPError:
                 time.sleep(0.1)
-        print(f"{args.clients} clients, {args.seconds:g} s each, {args.workers} worker(s)")
+        print(
+            f"{args.clients} clients, {args.seconds:g} s each, {args.workers} worker(s), "
+            f"driver {args.driver}"
+        )
         for name, path in ENDPOINTS.items():
-            rps, (p50, p95, p99) = asyncio.run(drive(base, path, args.seconds, args.clients))
+            if args.driver == "wrk":
+                rps, (p50, p95, p99) = drive_wrk(base, path, args.seconds, args.clients)
+            else:
+                rps, (p50, p95, p99) = asyncio.run(drive(base, path, args.seconds, args.clients))
             print(
                 f"{name:20s} {rps:8.1f} req/s  p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  "
                 f"p99 {p99:7.1f} ms"
