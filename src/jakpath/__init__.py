@@ -23,12 +23,8 @@ from jakpath.inhibition.pathways import inhibition  # noqa: E402
 from jakpath.inhibition.potency import potency_check, potency_table  # noqa: E402
 from jakpath.kb import KnowledgeBase, UnknownNameError, load_kb  # noqa: E402
 from jakpath.matching import explain, rank  # noqa: E402
+from jakpath.notice import DISCLAIMER  # noqa: E402
 from jakpath.population import population  # noqa: E402
-
-DISCLAIMER = (
-    "jakpath is a research and decision-support tool, not medical advice. "
-    "Verify every number against its source before clinical use."
-)
 
 __all__ = [
     "DISCLAIMER",

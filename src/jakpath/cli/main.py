@@ -443,6 +443,7 @@ def rank_cmd(
 ):
     """Rank JAK-inhibitor regimens for DISEASE with every score component."""
     from jakpath.matching import rank
+    from jakpath.matching.scoring import SUMMARY_COLUMNS
 
     kb = load_kb()
     extra = []
@@ -459,20 +460,7 @@ def rank_cmd(
         err_console.print(f"figure written to {plot}")
     if top:
         df = df.head(top)
-    cols = [
-        "rank",
-        "drug",
-        "regimen",
-        "score",
-        "direct_coverage",
-        "indirect_coverage",
-        "burden_haematopoiesis",
-        "burden_lymphocyte_nk",
-        "burden_antiviral",
-        "evidence_level",
-        "evidence_records",
-        "pareto",
-    ]
+    cols = [c for c in SUMMARY_COLUMNS if c != "burden_metabolic_endocrine"]
     if stability:
         cols += ["p_first", "p_top3"]
     shown = df[cols] if fmt == Format.table else df

@@ -12,13 +12,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from jakpath.notice import DISCLAIMER
+
 console = Console(width=None if sys.stdout.isatty() else 200)
 err_console = Console(stderr=True)
-
-DISCLAIMER = (
-    "jakpath is a research and decision-support tool, not medical advice. "
-    "Verify every number against its source before clinical use."
-)
 
 
 class Format(StrEnum):

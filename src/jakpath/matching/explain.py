@@ -11,14 +11,10 @@ from jakpath.inhibition.potency import _potency_table
 from jakpath.kb import KnowledgeBase, load_kb
 from jakpath.kb.weights import rule_text
 from jakpath.matching.scoring import BURDEN_PENALTY, _disease_setup, rank
+from jakpath.notice import DISCLAIMER
 
 NOTABLE_INHIBITION = 0.2
 """Mean daily inhibition from which a pathway is listed among those the regimen inhibits."""
-
-DISCLAIMER = (
-    "jakpath is a research and decision-support tool, not medical advice. "
-    "Verify every number against its source before clinical use."
-)
 
 
 def _pct(x: float) -> str:

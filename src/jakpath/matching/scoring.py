@@ -37,6 +37,23 @@ so users can rank by their own trade-off)."""
 SAFETY_CLASSES = ("haematopoiesis", "lymphocyte_nk", "antiviral", "metabolic_endocrine")
 """Safety classes reported as burden columns (from ``cytokines.safety_class``)."""
 
+SUMMARY_COLUMNS = (
+    "rank",
+    "drug",
+    "regimen",
+    "score",
+    "direct_coverage",
+    "indirect_coverage",
+    "burden_haematopoiesis",
+    "burden_lymphocyte_nk",
+    "burden_antiviral",
+    "burden_metabolic_endocrine",
+    "evidence_level",
+    "evidence_records",
+    "pareto",
+)
+"""The ranking's columns shown in tables and reports (the full frame has every driver term)."""
+
 STABILITY_SAMPLES = 200
 """Monte Carlo draws for the rank-stability figure."""
 

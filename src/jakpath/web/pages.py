@@ -14,31 +14,15 @@ from fastapi.templating import Jinja2Templates
 from jakpath import __version__
 from jakpath.inhibition.potency import potency_table
 from jakpath.matching import explain
+from jakpath.matching.scoring import SUMMARY_COLUMNS
+from jakpath.notice import DISCLAIMER
 from jakpath.web.api import KB, MAX_NAME, Name, PathName, cached_rank, get_store
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 router = APIRouter(include_in_schema=False)
 
-DISCLAIMER = (
-    "jakpath is a research and decision-support tool, not medical advice. Every "
-    "number cites its source; verify before clinical use."
-)
 
-RANK_COLUMNS = [
-    "rank",
-    "drug",
-    "regimen",
-    "score",
-    "direct_coverage",
-    "indirect_coverage",
-    "burden_haematopoiesis",
-    "burden_lymphocyte_nk",
-    "burden_antiviral",
-    "burden_metabolic_endocrine",
-    "evidence_level",
-    "evidence_records",
-    "pareto",
-]
+RANK_COLUMNS = list(SUMMARY_COLUMNS)
 
 
 def _page(request: Request, name: str, kb, **context) -> HTMLResponse:
