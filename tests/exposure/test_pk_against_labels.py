@@ -14,8 +14,9 @@ def check():
 def test_every_figure_is_checked_or_explained(check):
     assert len(check) >= 40
     unexplained = check[~check.within_25pct & (check.note.fillna("") == "")]
-    # the only unexplained misses are figures from another population than the model's
-    assert set(unexplained.drug) <= {"ritlecitinib", "filgotinib", "tofacitinib"}, unexplained
+    # the one miss without a stated reason: filgotinib's 11 h half-life in Caucasians next to
+    # 6 h in Japanese subjects of the same abstract; the derived model cannot match both
+    assert len(unexplained) <= 1, unexplained[["drug", "metric", "observed", "predicted"]]
 
 
 def test_independent_exposure_figures_within_25_percent(check):

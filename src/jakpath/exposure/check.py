@@ -116,6 +116,19 @@ def _derivation_sources(kb: KnowledgeBase, model_id: str) -> set[str]:
     return {x for ids in par.source_ids for x in ids.split(";") if x}
 
 
+PAEDIATRIC_WORDS = ("pediatric", "paediatric", "child", "juvenile", "6-<12", "infant")
+"""Words marking a paediatric population (a figure not comparable with an adult model)."""
+
+
+def _population_differs(observed: str, model: str) -> bool:
+    """True when one population is paediatric and the other is not."""
+
+    def paediatric(text):
+        return any(w in str(text).lower() for w in PAEDIATRIC_WORDS)
+
+    return paediatric(observed) != paediatric(model)
+
+
 def _reason(metric: str, structure: str, ratio: float) -> str:
     """Known reasons a figure can disagree with the model, for the report."""
     if metric == "t_half" and structure == "two_cmt" and ratio > 1:
@@ -161,6 +174,19 @@ def pk_check(kb: KnowledgeBase | None = None) -> pd.DataFrame:
             within = bool(abs(ratio - 1) <= TOLERANCE)
             structure = kb.pk_models.set_index("model_id").loc[model_id, "structure"]
             note = "" if within else _reason(r.metric, structure, ratio)
+            model_population = kb.pk_models.set_index("model_id").loc[model_id, "population"]
+            if not within and _population_differs(r.population, model_population):
+                note = "; ".join(
+                    filter(
+                        None,
+                        [
+                            note,
+                            f"figure from another population "
+                            f"({r.population}) than the model's "
+                            f"({model_population})",
+                        ],
+                    )
+                )
             if used:
                 note = "; ".join(
                     filter(
