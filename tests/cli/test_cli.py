@@ -124,3 +124,10 @@ def test_potency_and_checks():
 def test_kb_validate_ok():
     r = run("kb", "validate")
     assert r.exit_code == 0
+
+
+def test_unwritable_output_path_exits_2(tmp_path):
+    missing = tmp_path / "no" / "such" / "dir" / "c.png"
+    r = run("simulate", "tofacitinib", "5 mg bid", "--plot", str(missing))
+    assert r.exit_code == 2
+    assert "cannot access" in r.output and "Traceback" not in r.output

@@ -18,6 +18,7 @@ import typer
 from rich.markup import escape
 
 from jakpath.cli.output import DISCLAIMER, Format, console, emit, err_console, fail
+from jakpath.cli.output import handles_errors as shared_handles_errors
 from jakpath.evidence import (
     ImportValidationError,
     InvalidRecordError,
@@ -106,7 +107,10 @@ def _problem_lines(problems) -> str:
 
 
 def handles_errors(func):
-    """Known bad input -> message and exit 2; store failures -> message and exit 1."""
+    """Record and import problems per field or line (exit 2); unreachable store (exit 1).
+
+    Everything else is handled as for every command (``cli.output.handles_errors``).
+    """
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
@@ -117,12 +121,12 @@ def handles_errors(func):
             fail(escape(f"{head}\n{_problem_lines(exc.problems)}"))
         except InvalidRecordError as exc:
             fail(escape(f"invalid record, nothing added:\n{_problem_lines(exc.problems)}"))
-        except (LookupError, ValueError) as exc:  # UnknownNameError, MalformedFileError, URL
-            fail(escape(str(exc)))
         except StoreError as exc:
+            if isinstance(exc, ValueError):  # a malformed URL is bad input
+                fail(escape(str(exc)))
             fail(escape(str(exc)), code=1)
 
-    return wrapper
+    return shared_handles_errors(wrapper)
 
 
 def _store(db: str | None) -> EvidenceStore:

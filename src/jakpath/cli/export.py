@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 from enum import StrEnum
 from pathlib import Path
 
 import typer
 
-from jakpath.cli.output import console, fail
-from jakpath.exposure.model import MissingDataError
-from jakpath.exposure.regimen import RegimenError
-from jakpath.kb import KnowledgeBaseError, load_kb
+from jakpath.cli.output import console, handles_errors
+from jakpath.kb import load_kb
 
 app = typer.Typer(
     help="Export the knowledge graph (KGX), SBML models, tables and results (with manifests).",
@@ -28,25 +25,6 @@ class TableFormat(StrEnum):
     parquet = "parquet"
 
 
-def _handles_errors(func):
-    """Bad input exits 2 with its message; a missing optional package exits 1 naming it."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        from jakpath.export.tables import MissingDependencyError
-
-        try:
-            return func(*args, **kwargs)
-        except MissingDependencyError as exc:
-            fail(str(exc), code=1)
-        except KnowledgeBaseError as exc:
-            fail(str(exc), code=1)
-        except (LookupError, RegimenError, MissingDataError, ValueError) as exc:
-            fail(str(exc))
-
-    return wrapper
-
-
 def _report(manifest: dict, directory: Path) -> None:
     files = ", ".join(f"{f['name']} ({f['rows']} rows)" for f in manifest["files"])
     console.print(
@@ -57,7 +35,7 @@ def _report(manifest: dict, directory: Path) -> None:
 
 
 @app.command("kgx")
-@_handles_errors
+@handles_errors
 def kgx_cmd(directory: Path = typer.Argument(..., help="Output directory.")):
     """Biolink knowledge graph: nodes/edges as KGX TSV and JSON Lines, plus manifest.json."""
     from jakpath.export.kgx import write_kgx
@@ -66,7 +44,7 @@ def kgx_cmd(directory: Path = typer.Argument(..., help="Output directory.")):
 
 
 @app.command("sbml")
-@_handles_errors
+@handles_errors
 def sbml_cmd(
     drug: str = typer.Argument(..., help="Drug name, brand or code."),
     regimen: str = typer.Argument(..., help='Regimen, e.g. "15 mg qd" or "15 mg XR".'),
@@ -89,7 +67,7 @@ def sbml_cmd(
 
 
 @app.command("tables")
-@_handles_errors
+@handles_errors
 def tables_cmd(
     directory: Path = typer.Argument(..., help="Output directory."),
     fmt: TableFormat = typer.Option(TableFormat.csv, "--format", "-f", help="csv or parquet"),
@@ -101,7 +79,7 @@ def tables_cmd(
 
 
 @app.command("results")
-@_handles_errors
+@handles_errors
 def results_cmd(
     directory: Path = typer.Argument(..., help="Output directory."),
     drug: str = typer.Option(..., "--drug", help="Drug name, brand or code."),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
 import pandas as pd
@@ -11,10 +10,16 @@ import typer
 from jakpath import __version__
 from jakpath.cli.cases import app as cases_app
 from jakpath.cli.export import app as export_app
-from jakpath.cli.output import DISCLAIMER, Format, console, emit, err_console, fail
-from jakpath.exposure.model import MissingDataError
-from jakpath.exposure.regimen import RegimenError
-from jakpath.kb import KnowledgeBaseError, load_kb
+from jakpath.cli.output import (
+    DISCLAIMER,
+    Format,
+    console,
+    emit,
+    err_console,
+    fail,
+    handles_errors,
+)
+from jakpath.kb import load_kb
 
 app = typer.Typer(
     help=f"jakpath: JAK inhibitors, cytokine pathways and diseases. {DISCLAIMER}",
@@ -39,21 +44,6 @@ app.add_typer(
 app.add_typer(pk_app, name="pk")
 
 FORMAT_OPT = typer.Option(Format.table, "--format", "-f", help="table, json or csv")
-
-
-def handles_errors(func):
-    """Turn known bad-input errors into a clear message and exit code 2."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except (LookupError, RegimenError, MissingDataError, ValueError) as exc:
-            fail(str(exc))
-        except KnowledgeBaseError as exc:
-            fail(str(exc), code=1)
-
-    return wrapper
 
 
 def _version_callback(value: bool):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import sys
@@ -10,6 +11,7 @@ from enum import StrEnum
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from jakpath.notice import DISCLAIMER
@@ -24,6 +26,32 @@ class Format(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
+
+
+def handles_errors(func):
+    """Known failures become a message and an exit code instead of a traceback.
+
+    Exit 2 for bad input (unknown names with suggestions, impossible regimens, missing data,
+    unreadable or unwritable paths); exit 1 for a knowledge base that does not validate or an
+    optional package that is not installed.
+    """
+    from jakpath.kb import KnowledgeBaseError
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except KnowledgeBaseError as exc:  # a ValueError, but the data's fault: exit 1
+            fail(escape(str(exc)), code=1)
+        except ImportError as exc:
+            fail(escape(str(exc)), code=1)
+        except OSError as exc:
+            where = f" {exc.filename}" if exc.filename else ""
+            fail(escape(f"cannot access{where}: {exc.strerror or exc}"))
+        except (LookupError, ValueError) as exc:
+            fail(escape(str(exc)))
+
+    return wrapper
 
 
 def fail(message: str, code: int = 2) -> None:

@@ -21,7 +21,6 @@ from starlette.middleware.base import BaseHTTPMiddleware
 
 from jakpath import __version__
 from jakpath.exposure.model import MissingDataError
-from jakpath.exposure.regimen import RegimenError
 from jakpath.inhibition.potency import _potency_table
 from jakpath.kb import KnowledgeBase, UnknownNameError, load_kb
 
@@ -45,6 +44,15 @@ FAVICON_SVG = (
 
 def _error(status: int, message: str, **extra) -> JSONResponse:
     return JSONResponse({"error": message, **extra}, status_code=status)
+
+
+def _status_handler(status: int):
+    """An exception handler answering ``status`` with the error's message as JSON."""
+
+    async def handler(request: Request, exc: Exception):
+        return _error(status, str(exc))
+
+    return handler
 
 
 class _Guard(BaseHTTPMiddleware):
@@ -103,25 +111,15 @@ def create_app(
     async def _invalid(request: Request, exc: InvalidRecordError):
         return _error(422, str(exc), problems=[str(p) for p in exc.problems])
 
-    @app.exception_handler(StoreError)
-    async def _store(request: Request, exc: StoreError):
-        return _error(503, str(exc))
-
-    @app.exception_handler(LookupError)
-    async def _lookup(request: Request, exc: LookupError):
-        return _error(404, str(exc))
-
-    @app.exception_handler(MissingDataError)
-    async def _missing(request: Request, exc: MissingDataError):
-        return _error(422, str(exc))
-
-    @app.exception_handler(RegimenError)
-    async def _regimen(request: Request, exc: RegimenError):
-        return _error(422, str(exc))
-
-    @app.exception_handler(ValueError)
-    async def _value(request: Request, exc: ValueError):
-        return _error(422, str(exc))
+    # plain errors -> status; Starlette picks the most specific class (MissingDataError is a
+    # LookupError, RegimenError a ValueError)
+    for error_class, status in (
+        (StoreError, 503),
+        (MissingDataError, 422),
+        (LookupError, 404),
+        (ValueError, 422),
+    ):
+        app.add_exception_handler(error_class, _status_handler(status))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):
