@@ -13,8 +13,8 @@ import numpy as np  # noqa: E402
 from jakpath.exposure.model import simulate  # noqa: E402
 from jakpath.exposure.regimen import Regimen  # noqa: E402
 from jakpath.inhibition.pathways import (  # noqa: E402
-    _pathways,
     pathway_inhibition_course,
+    resolve_pathways,
 )
 from jakpath.kb import KnowledgeBase, load_kb  # noqa: E402
 
@@ -41,7 +41,7 @@ def plot_regimen(
     drug_id = kb.drug_names.resolve(drug)
     reg = regimen.with_doses(None)
     cids = (
-        _pathways(kb, pathways)
+        resolve_pathways(kb, pathways)
         if pathways
         else [c for c in DEFAULT_PLOT_PATHWAYS if c in set(kb.cytokines.cytokine_id)]
     )

@@ -9,7 +9,8 @@ from scipy.optimize import brentq
 import jakpath
 from jakpath.exposure.kernels import PKParams, concentration
 from jakpath.inhibition.hill import daily_metrics, inhibition
-from jakpath.inhibition.potency import combine_jaks, distinct_cellular, is_ex_vivo
+from jakpath.inhibition.potency import combine_jaks
+from jakpath.inhibition.screen import is_ex_vivo, screened_cellular
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +59,8 @@ def test_either_jak_combination_rule():
 
 
 def _ex_vivo(kb, drug, cytokine):
-    c = distinct_cellular(kb)
+    c = screened_cellular(kb)
+    c = c[c.used]
     rows = c[(c.drug_id == drug) & (c.cytokine_id == cytokine) & c.note.map(is_ex_vivo)]
     assert len(rows), f"no ex vivo {drug} {cytokine}"
     return rows.value_nM.iloc[0]

@@ -95,19 +95,18 @@ def test_higher_dose_never_lowers_coverage(kb, drug, doses):
     assert all(b >= a - 1e-12 for a, b in zip(cov, cov[1:], strict=False))
 
 
-def test_unreachable_pathway_gives_no_coverage(kb):
-    # deucravacitinib binds the TYK2 pseudokinase; IL-15 signals through JAK1+JAK3 only and
-    # has no measured deucravacitinib value: the drug cannot reach it
+def test_weakly_reached_pathway_gives_little_coverage(kb):
+    # deucravacitinib binds the TYK2 pseudokinase; IL-15 signals through JAK1+JAK3. Its only
+    # JAK1/JAK3 value is IL-2 in whole blood, 1900 nM (CHEMBL5479505), carried to IL-15; at
+    # 6 mg (Cmax about 45 ng/mL, ~110 nM, label) that is a few per cent, not 0 and not much
     pot = jakpath.potency_table(kb, "deucravacitinib").set_index("cytokine_id")
-    assert pot.loc["IL15", "tier"] == "predicted"
-    assert not np.isfinite(pot.loc["IL15", "ic50_total_nM"])
+    assert pot.loc["IL15", "tier"] == "same_jaks"
+    assert pot.loc["IL15", "ic50_total_nM"] == pytest.approx(1900, rel=0.01)
     df = jakpath.inhibition("deucravacitinib", "6 mg qd", ["IL15"], kb=kb)
-    assert df.mean_inhibition.iloc[0] == 0.0
-    # and a disease driven only through IL-15 would gain nothing from it
+    assert 0.0 < df.mean_inhibition.iloc[0] < 0.1
     assert {"IL15"} <= set(kb.driver_weights("dermatomyositis").cytokine_id)
     ranked = rank("dermatomyositis", kb=kb, stability=False)
-    assert "inh_IL15" in ranked.columns
-    assert ranked[ranked.drug == "deucravacitinib"].inh_IL15.iloc[0] == 0.0
+    assert ranked[ranked.drug == "deucravacitinib"].inh_IL15.iloc[0] < 0.1
 
 
 def test_jak1_selective_less_haematopoietic_burden_at_equal_jak1_coverage(kb):

@@ -312,19 +312,23 @@ def inhibition_cmd(
 def potency_cmd(
     drug: str = typer.Argument(
         ...,
-        help="A drug; 'check' for the leave-one-drug-out check; 'study' to compare models.",
+        help="A drug; 'check' for the leave-one-drug-out check; 'study' to compare models; "
+        "'audit' for every record and whether it is used.",
     ),
+    audit_drug: str = typer.Argument(None, help="audit: only this drug's records."),
     fmt: Format = FORMAT_OPT,
     plot: Path = typer.Option(None, "--plot", help="study: write the figure."),
     docs: Path = typer.Option(
         None, "--docs", help="study: write a Markdown report and its figure beside it."
     ),
 ):
-    """Per pathway: the potency used, its tier, basis, source and uncertainty."""
+    """Per pathway: the potency used, its tier, species, interval, basis and source."""
     if drug == "check":
         return _potency_check(fmt)
     if drug == "study":
         return _potency_study(fmt, plot, docs)
+    if drug == "audit":
+        return _potency_audit(fmt, audit_drug)
     from jakpath.inhibition.potency import potency_table
 
     kb = load_kb()
@@ -337,11 +341,13 @@ def potency_cmd(
             [
                 "cytokine_id",
                 "ic50_total_nM",
-                "ic50_assay_nM",
+                "relation",
+                "low_nM",
+                "high_nM",
                 "tier",
+                "species",
+                "n_records",
                 "basis",
-                "n_values",
-                "uncertainty_fold",
                 "sources",
                 "flags",
             ]
@@ -350,9 +356,34 @@ def potency_cmd(
     emit(shown, fmt, title=f"pathway potency: {kb.drug_names.resolve(drug)}", version=kb.version)
 
 
+def _potency_audit(fmt: Format, drug: str | None):
+    """Every potency record: used or not, for which potency, and why."""
+    from jakpath.inhibition.potency import potency_audit
+
+    kb = load_kb()
+    df = potency_audit(kb, drug)
+    emit(
+        df,
+        fmt,
+        title="potency records: used for which potency, and why not",
+        version=kb.version,
+    )
+    if fmt == Format.table:
+        console.print(
+            f"{int(df.used.sum())} of {len(df)} records used; "
+            f"{int((df.species != 'human').sum())} non-human records, none used"
+        )
+
+
 def _potency_study(fmt: Format, plot: Path | None, docs: Path | None):
-    """Three enzyme-to-pathway models compared by leave-one-drug-out cross-validation."""
-    from jakpath.inhibition.potency_study import plot_study, potency_study, study_markdown
+    """Four enzyme-to-pathway models compared by leave-one-drug-out cross-validation."""
+    from jakpath.inhibition.potency_study import (
+        headline,
+        plot_study,
+        potency_study,
+        study_markdown,
+        transfer_summary,
+    )
 
     kb = load_kb()
     pred, summary = potency_study(kb)
@@ -366,20 +397,31 @@ def _potency_study(fmt: Format, plot: Path | None, docs: Path | None):
         docs.write_text(study_markdown(pred, summary, figure.name, kb.version))
         err_console.print(f"report written to {docs}")
     if fmt == Format.table:
-        emit(
-            summary[summary.by == "all"].drop(columns=["by", "group"]),
-            fmt,
-            title="enzyme -> pathway models, leave one drug out (all values)",
-        )
-        for by in ("drug_id", "cytokine_id"):
+        for evaluation in ("whole_blood", "all_human"):
             emit(
-                summary[summary.by == by].drop(columns=["by"]),
+                pd.DataFrame(headline(summary, evaluation)),
                 fmt,
-                title=f"by {by}",
+                title=f"enzyme -> pathway models, leave one drug out ({evaluation} values)",
+            )
+        for by in ("drug_id", "cytokine_id"):
+            part = summary[(summary.by == by) & (summary.evaluation == "all_human")]
+            emit(
+                part.drop(columns=["by", "evaluation"]),
+                fmt,
+                title=f"by {by} (all human values)",
                 version=kb.version if by == "cytokine_id" else "",
             )
     else:
-        emit(pred, fmt, version=kb.version)
+        emit(
+            pred,
+            fmt,
+            version=kb.version,
+            extra={
+                "summary": headline(summary, "whole_blood"),
+                "summary_all_human": headline(summary, "all_human"),
+                "same_jaks_transfer": transfer_summary(kb),
+            },
+        )
 
 
 def _potency_check(fmt: Format):

@@ -66,6 +66,14 @@ def _clean(value):
     return value
 
 
+def _clean_tree(value):
+    if isinstance(value, dict):
+        return {k: _clean_tree(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean_tree(v) for v in value]
+    return _clean(value)
+
+
 def emit(
     df: pd.DataFrame,
     fmt: Format,
@@ -73,11 +81,16 @@ def emit(
     version: str = "",
     float_fmt: str = "{:.4g}",
     max_width: int | None = 60,
+    extra: dict | None = None,
 ) -> None:
-    """Write a DataFrame as a rich table, JSON records or CSV to stdout."""
+    """Write a DataFrame as a rich table, JSON records or CSV to stdout.
+
+    ``extra`` adds top-level keys to the JSON object (e.g. a study's summary).
+    """
     if fmt == Format.json:
         records = [{k: _clean(v) for k, v in r.items()} for r in df.to_dict(orient="records")]
-        json.dump({"data_version": version, "rows": records}, sys.stdout, indent=1, default=str)
+        doc = {"data_version": version, **(extra or {}), "rows": records}
+        json.dump(_clean_tree(doc), sys.stdout, indent=1, default=str)
         sys.stdout.write("\n")
         return
     if fmt == Format.csv:

@@ -231,10 +231,10 @@ def doses_in_span(regimen: Regimen, days: float) -> int:
 
 
 def _pathway_ic50(kb, drug_id: str, pathways) -> tuple[dict[str, float], list[str]]:
-    from jakpath.inhibition.pathways import _pathways
+    from jakpath.inhibition.pathways import resolve_pathways
     from jakpath.inhibition.potency import potency_table
 
-    cids = _pathways(kb, pathways)
+    cids = resolve_pathways(kb, pathways)
     pot = potency_table(kb, drug_id).set_index("cytokine_id")
     ic50, notes = {}, []
     for cid in cids:

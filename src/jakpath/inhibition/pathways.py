@@ -20,7 +20,7 @@ from jakpath.exposure.model import (
     pk_model,
 )
 from jakpath.inhibition.hill import daily_metrics, hill
-from jakpath.inhibition.potency import HILL_DEFAULT, _potency_table
+from jakpath.inhibition.potency import HILL_DEFAULT, potency_map
 from jakpath.kb import KnowledgeBase, load_kb
 
 METRIC_STEP_H = 0.05
@@ -29,7 +29,8 @@ METRIC_STEP_H = 0.05
 DAY_H = 24.0
 
 
-def _pathways(kb: KnowledgeBase, pathways) -> list[str]:
+def resolve_pathways(kb: KnowledgeBase, pathways) -> list[str]:
+    """JAK-signalling cytokine ids for names (all of them for ``None``); non-JAK names fail."""
     jak = kb.cytokines[kb.cytokines.jak_signalling == "yes"].cytokine_id.tolist()
     if pathways is None:
         return jak
@@ -44,6 +45,9 @@ def _pathways(kb: KnowledgeBase, pathways) -> list[str]:
     return out
 
 
+_pathways = resolve_pathways  # deprecated private alias
+
+
 def _off_label(kb: KnowledgeBase, drug_id: str, regimen) -> bool:
     app = kb.approvals[(kb.approvals.drug_id == drug_id) & kb.approvals.dose_mg.notna()]
     if app.empty:
@@ -56,7 +60,7 @@ def pathway_inhibition_course(
     kb: KnowledgeBase, drug_id: str, regimens, pathways: list[str], t: np.ndarray
 ):
     """Inhibition (S, T, P) of each pathway, and the potencies used, for one drug."""
-    table = _potency_table(kb)
+    table = potency_map(kb)
     formulation = regimens[0].formulation
     model = pk_model(drug_id, formulation, kb)
     analytes = [(drug_id, None)]
@@ -65,7 +69,7 @@ def pathway_inhibition_course(
     x = np.zeros((len(regimens), t.size, len(pathways)))
     used = []
     for analyte, met in analytes:
-        pots = [table.loc[(analyte, c)].potency for c in pathways]
+        pots = [table[(analyte, c)] for c in pathways]
         ic50 = np.array([p.ic50_total_nM for p in pots])
         if met is None:
             conc = concentrations_nM(model, regimens, t, kb)
@@ -119,13 +123,22 @@ def inhibition(
     kb = kb or load_kb()
     drug_id = kb.drug_names.resolve(drug)
     regimens = [r.with_doses(None) for r in _as_regimens(regimen)]
-    cids = _pathways(kb, pathways)
+    cids = resolve_pathways(kb, pathways)
     t = np.linspace(0.0, DAY_H, int(round(DAY_H / METRIC_STEP_H)) + 1)
     frames = []
     for formulation in dict.fromkeys(r.formulation for r in regimens):
         regs = [r for r in regimens if r.formulation == formulation]
         inh, used, model = pathway_inhibition_course(kb, drug_id, regs, cids, t)
         m = daily_metrics(inh, t)
+        # the potency's 90% interval moves every pathway's x = C/IC50 by one factor, so the
+        # mean-inhibition interval is the Hill curve at x scaled by that factor (parent only)
+        x = inh / np.clip(1.0 - inh, 1e-12, None)  # Hill 1 inverted: x = I / (1 - I)
+        lo_f = np.array(
+            [p.ic50_total_nM / p.high_nM if np.isfinite(p.high_nM) else 0.0 for p in used[0]]
+        )
+        hi_f = np.array([p.ic50_total_nM / p.low_nM if p.low_nM > 0 else 1.0 for p in used[0]])
+        m_lo = daily_metrics(hill(x * lo_f[None, None, :], HILL_DEFAULT), t)
+        m_hi = daily_metrics(hill(x * hi_f[None, None, :], HILL_DEFAULT), t)
         for i, r in enumerate(regs):
             flags_base = []
             if _off_label(kb, drug_id, r):
@@ -138,6 +151,17 @@ def inhibition(
                 parent = used[0][j]
                 mets = [u[j] for u in used[1:]]
                 flags = [*flags_base, *([parent.flags] if parent.flags else [])]
+                if parent.tier == "unknown":
+                    flags.append(
+                        "potency UNKNOWN: no measured value and no valid prediction; the "
+                        "central value is an assumption with a 90% interval of "
+                        f"{parent.low_nM:.3g}-{parent.high_nM:.3g} nM"
+                    )
+                elif parent.tier == "bound":
+                    flags.append(
+                        f"IC50 > {parent.ic50_total_nM:.3g} nM (bound): inhibition shown is an "
+                        "upper bound"
+                    )
                 frames.append(
                     {
                         "drug": drug_id,
@@ -149,7 +173,13 @@ def inhibition(
                         "trough_inhibition": m["trough"][i, j],
                         "peak_inhibition": m["peak"][i, j],
                         "ic50_total_nM": parent.ic50_total_nM,
+                        "ic50_relation": parent.relation,
+                        "ic50_low_nM": parent.low_nM,
+                        "ic50_high_nM": parent.high_nM,
+                        "mean_inhibition_low": m_lo["mean"][i, j],
+                        "mean_inhibition_high": m_hi["mean"][i, j],
                         "tier": parent.tier,
+                        "species": parent.species,
                         "basis": parent.basis,
                         "potency_sources": parent.sources,
                         "metabolite_tiers": "; ".join(f"{p.drug_id}: {p.tier}" for p in mets),

@@ -1,18 +1,25 @@
-"""Which enzyme-to-pathway prediction deserves trust: three alternatives, leave-one-drug-out.
+"""Which enzyme-to-pathway prediction deserves trust: four models, leave one drug out.
 
-Every alternative predicts a drug's unbound cellular IC50 for a pathway without using any of
-that drug's cellular values, and is scored against every measured cellular or ex vivo value
-in the knowledge base (the calibration set of ``potency.calibration_set``):
+Every model predicts a drug's unbound IC50 for a pathway without using any of that drug's
+cellular values, and is scored against the human measured values of the knowledge base that
+pass the record screen (``potency.calibration_values``: one value per drug x pathway x matrix
+group; whole-blood values converted to unbound with the drug's fraction unbound):
 
 - ``a_printed``: printed enzyme values as they are (geometric mean of every exact IC50, Ki and
   Kd per drug and JAK, whatever the ATP), combined over the receptor's JAKs, no translation;
-- ``b_normalised``: values on a Ki basis (Cheng-Prusoff with each JAK's ATP Km, binding Kd
-  as is), shifted to cellular ATP, with an empirical offset fitted on the other drugs (the
-  default model of ``potency.py``);
+- ``b_global_offset``: the assay-set enzyme model (Ki basis), shifted to cellular ATP, with one
+  empirical offset for every pathway fitted on the other drugs (the first build's structure);
 - ``c_same_assay``: relative potency within one assay: for each other drug with a measured
   value for the pathway, the ratio of the two drugs' values in every assay set that tested
-  both on the pathway's JAK(s), applied to that drug's measured value; geometric mean over
-  reference drugs.
+  both on the pathway's JAK(s), applied to that drug's measured value;
+- ``d_class_translation`` (default): as b, with one offset per JAK dependency class (shrunk to
+  the overall offset) and per matrix group (whole blood = 0), fitted on the other drugs.
+
+The headline summary scores the whole-blood values: predicted potencies are used on the
+whole-blood scale (unbound plasma equivalent), and in-medium values of one drug vary with the
+cell type far beyond what any enzyme model can know (see ``summary_all_human``). The
+``same_jaks`` transfer (a drug's measured value carried to a pathway with the same JAKs) is
+checked by leaving one pathway out.
 """
 
 from __future__ import annotations
@@ -25,21 +32,29 @@ import pandas as pd
 from scipy.stats import spearmanr
 
 from jakpath.inhibition.potency import (
-    _pathway_jaks,
-    calibration_set,
+    CELL_ATP_uM,
+    _gmean,
+    atp_km,
+    calibration_values,
     combine_jaks,
     enzyme_ki,
+    enzyme_summary,
+    global_offset,
+    pathway_jaks,
     potency_check,
+    transfer_check,
+    transfer_error,
 )
 from jakpath.kb import KnowledgeBase, load_kb
 
-ALTERNATIVES = ("a_printed", "b_normalised", "c_same_assay")
+ALTERNATIVES = ("a_printed", "b_global_offset", "c_same_assay", "d_class_translation")
+DEFAULT_MODEL = "d_class_translation"
 
 
 @functools.lru_cache(maxsize=4)
 def _printed(kb: KnowledgeBase) -> dict[tuple[str, str], float]:
-    e = kb.enzyme_potency
-    e = e[e.relation.isin(["=", ""]) & (e.quality != "derived")]
+    e = enzyme_ki(kb)
+    e = e[e.quality != "derived"]
     return {
         k: float(np.exp(np.log(g.value_nM).mean())) for k, g in e.groupby(["drug_id", "target"])
     }
@@ -48,8 +63,22 @@ def _printed(kb: KnowledgeBase) -> dict[tuple[str, str], float]:
 def predict_printed(kb: KnowledgeBase, drug: str, cytokine: str) -> float:
     """Alternative (a): printed values combined over the pathway's JAKs, no translation."""
     printed = _printed(kb)
-    ks = [printed.get((drug, j)) for j in _pathway_jaks(kb).get(cytokine, [])]
-    return combine_jaks([k for k in ks if k is not None])
+    ks = [printed.get((drug, j)) for j in pathway_jaks(kb).get(cytokine, ())]
+    if any(k is None for k in ks):
+        return math.nan
+    return combine_jaks(ks)
+
+
+def predict_global(kb: KnowledgeBase, drug: str, cytokine: str) -> float:
+    """Alternative (b): assay-set Ki x ATP shift x one global offset (leave the drug out)."""
+    enz = enzyme_summary(kb).set_index(["drug_id", "target"]).ki_nM
+    km = atp_km(kb)
+    ks = []
+    for j in pathway_jaks(kb).get(cytokine, ()):
+        if (drug, j) not in enz.index:
+            return math.nan
+        ks.append(enz[(drug, j)] * (1.0 + CELL_ATP_uM / km.get(j, math.inf)))
+    return combine_jaks(ks) * 10 ** global_offset(kb, exclude_drug=drug)
 
 
 @functools.lru_cache(maxsize=4)
@@ -75,19 +104,18 @@ def _same_assay_ratio(kb: KnowledgeBase, drug: str, ref: str, jak: str) -> float
 
 
 def predict_same_assay(
-    kb: KnowledgeBase, drug: str, cytokine: str, measured: pd.DataFrame
+    kb: KnowledgeBase, drug: str, cytokine: str, group: str, measured: pd.DataFrame
 ) -> tuple[float, int]:
     """Alternative (c): anchored on other drugs' measured values via same-assay ratios."""
-    jaks = _pathway_jaks(kb).get(cytokine, [])
-    refs = measured[(measured.cytokine_id == cytokine) & (measured.drug_id != drug)]
+    jaks = pathway_jaks(kb).get(cytokine, ())
+    refs = measured[
+        (measured.cytokine_id == cytokine) & (measured.drug_id != drug) & (measured.group == group)
+    ]
     preds = []
-    for r in refs.groupby("drug_id").unbound_nM.apply(lambda v: np.exp(np.log(v).mean())).items():
-        ref, value = r
+    for ref, value in refs.groupby("drug_id").unbound_nM.apply(_gmean).items():
         ratios = [_same_assay_ratio(kb, drug, ref, j) for j in jaks]
         ratios = [x for x in ratios if x is not None]
         if ratios:
-            # the pathway follows the most potent JAK; with ratios per JAK the combined shift
-            # is the one of the JAK whose ratio is smallest (either-JAK rule, equal K_ref)
             preds.append(value * min(ratios))
     if not preds:
         return math.nan, 0
@@ -95,29 +123,33 @@ def predict_same_assay(
 
 
 def potency_study(kb: KnowledgeBase | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Leave-one-drug-out predictions of every alternative and their summary statistics.
+    """Leave-one-drug-out predictions of every model and their summary statistics.
 
-    Returns ``(predictions, summary)``: one row per measured drug x pathway x tier with each
-    alternative's prediction and log10 error, and per alternative (and per drug, per pathway)
-    the number predicted, median and 90th-percentile fold error and Spearman correlation.
+    Returns ``(predictions, summary)``: one row per measured drug x pathway x matrix group with
+    each model's prediction and log10 error, and per model, evaluation set (``whole_blood`` or
+    ``all_human``) and grouping the number predicted, median and 90th-percentile fold error and
+    Spearman correlation.
     """
     kb = kb or load_kb()
-    cal = calibration_set(kb)
-    atp_comp = set(kb.drugs[kb.drugs.mechanism == "atp_competitive"].drug_id)
-    b = potency_check(kb).set_index(["drug_id", "cytokine_id", "tier"]).predicted_unbound_nM
+    cal = calibration_values(kb)
+    d = potency_check(kb).set_index(["drug_id", "cytokine_id", "matrix_group"])
     rows = []
     for r in cal.itertuples():
-        a_pred = predict_printed(kb, r.drug_id, r.cytokine_id)
-        c_pred, n_ref = predict_same_assay(kb, r.drug_id, r.cytokine_id, cal)
+        if (r.drug_id, r.cytokine_id, r.group) not in d.index:
+            continue  # metabolites are not predicted from their own enzyme data
+        chk = d.loc[(r.drug_id, r.cytokine_id, r.group)]
+        c_pred, n_ref = predict_same_assay(kb, r.drug_id, r.cytokine_id, r.group, cal)
         row = {
             "drug_id": r.drug_id,
             "cytokine_id": r.cytokine_id,
-            "tier": r.tier,
-            "atp_competitive": r.drug_id in atp_comp,
+            "matrix_group": r.group,
+            "mechanism": chk.mechanism,
+            "jak_class": chk.jak_class,
             "measured_unbound_nM": r.unbound_nM,
-            "a_printed": a_pred,
-            "b_normalised": b.get((r.drug_id, r.cytokine_id, r.tier)),
+            "a_printed": predict_printed(kb, r.drug_id, r.cytokine_id),
+            "b_global_offset": predict_global(kb, r.drug_id, r.cytokine_id),
             "c_same_assay": c_pred,
+            "d_class_translation": chk.predicted_unbound_nM,
             "c_references": n_ref,
         }
         for alt in ALTERNATIVES:
@@ -136,6 +168,7 @@ def _stats(group: pd.DataFrame, alt: str) -> dict:
     err = group[f"{alt}_log10_error"].dropna()
     fold = 10 ** err.abs()
     ok = group[[alt, "measured_unbound_nM"]].dropna()
+    ok = ok[np.isfinite(ok[alt])]
     rho = (
         spearmanr(ok[alt], ok.measured_unbound_nM).statistic
         if len(ok) >= 3 and ok[alt].nunique() > 1
@@ -147,19 +180,69 @@ def _stats(group: pd.DataFrame, alt: str) -> dict:
         "median_fold_error": float(fold.median()) if len(fold) else math.nan,
         "p90_fold_error": float(np.percentile(fold, 90)) if len(fold) else math.nan,
         "within_3fold": float((fold <= 3).mean()) if len(fold) else math.nan,
-        "spearman": rho,
+        "spearman": float(rho),
     }
 
 
 def summarise(pred: pd.DataFrame) -> pd.DataFrame:
-    """Fold-error and rank statistics per alternative, overall, per drug and per pathway."""
+    """Fold-error and rank statistics per model and evaluation set, overall, by drug, by pathway."""
     rows = []
-    for alt in ALTERNATIVES:
-        rows.append({"alternative": alt, "by": "all", "group": "all", **_stats(pred, alt)})
-        for by in ("drug_id", "cytokine_id"):
-            for key, g in pred.groupby(by):
-                rows.append({"alternative": alt, "by": by, "group": key, **_stats(g, alt)})
+    sets = {"whole_blood": pred[pred.matrix_group == "whole_blood"], "all_human": pred}
+    for evaluation, p in sets.items():
+        for alt in ALTERNATIVES:
+            rows.append(
+                {
+                    "model": alt,
+                    "evaluation": evaluation,
+                    "by": "all",
+                    "group": "all",
+                    **_stats(p, alt),
+                }
+            )
+            for by in ("drug_id", "cytokine_id"):
+                for key, g in p.groupby(by):
+                    rows.append(
+                        {
+                            "model": alt,
+                            "evaluation": evaluation,
+                            "by": by,
+                            "group": key,
+                            **_stats(g, alt),
+                        }
+                    )
     return pd.DataFrame(rows)
+
+
+def headline(summary: pd.DataFrame, evaluation: str = "whole_blood") -> list[dict]:
+    """One object per model: model, default, n, median/p90 fold error, Spearman (JSON summary)."""
+    s = summary[(summary.by == "all") & (summary.evaluation == evaluation)]
+    return [
+        {
+            "model": r.model,
+            "default": r.model == DEFAULT_MODEL,
+            "evaluation": evaluation,
+            "n": int(r.n),
+            "median_fold_error": float(r.median_fold_error),
+            "p90_fold_error": float(r.p90_fold_error),
+            "spearman": float(r.spearman),
+            "within_3fold": float(r.within_3fold),
+        }
+        for r in s.itertuples()
+    ]
+
+
+def transfer_summary(kb: KnowledgeBase | None = None) -> dict:
+    """Median and 90th-percentile fold error of the same-JAKs transfer, and its RMS log error."""
+    t = transfer_check(kb)
+    if t.empty:
+        return {"n": 0}
+    return {
+        "n": len(t),
+        "median_fold_error": float(t.fold_error.median()),
+        "p90_fold_error": float(np.percentile(t.fold_error, 90)),
+        "rms_log10_error": float(np.sqrt(np.mean(t.log10_error**2))),
+        "log10_sd_used": transfer_error(kb or load_kb()),
+    }
 
 
 def plot_study(pred: pd.DataFrame, path) -> None:
@@ -169,7 +252,7 @@ def plot_study(pred: pd.DataFrame, path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 3, figsize=(13, 4.5), sharex=True, sharey=True)
+    fig, axes = plt.subplots(1, len(ALTERNATIVES), figsize=(17, 4.5), sharex=True, sharey=True)
     lo, hi = 0.1, 1e5
     for ax, alt in zip(axes, ALTERNATIVES, strict=True):
         ok = pred[[alt, "measured_unbound_nM"]].dropna()
@@ -205,32 +288,43 @@ def _md_table(df: pd.DataFrame) -> str:
 def study_markdown(pred: pd.DataFrame, summary: pd.DataFrame, figure: str, version: str) -> str:
     """The study's result as a Markdown page for the docs."""
     overall = summary[summary.by == "all"].drop(columns=["by", "group"])
-    best = overall.sort_values("median_fold_error").alternative.iloc[0]
+    wb = overall[overall.evaluation == "whole_blood"]
+    best = wb.sort_values("median_fold_error").model.iloc[0]
     lines = [
         "# Potency study: enzyme -> pathway prediction, leave one drug out",
         "",
         f"Data version {version}. Generated by "
         "`jakpath potency study --docs docs/potency_study.md`.",
         "",
-        "Each alternative predicts a drug's unbound cellular IC50 for a pathway without that "
-        "drug's cellular data and is compared with every measured cellular or ex vivo value "
-        "(whole-blood values converted to unbound with the drug's fraction unbound).",
+        "Each model predicts a drug's unbound IC50 for a pathway without that drug's cellular "
+        "data and is compared with every human measured value that passes the record screen "
+        "(`jakpath potency audit`); whole-blood values are converted to unbound with the drug's "
+        "fraction unbound. `whole_blood` scores the scale predicted potencies are used on; "
+        "`all_human` adds values measured in medium (PBMC, primary cells, cell lines).",
         "",
         _md_table(overall),
         "",
-        f"Lowest median fold error: **{best}** (the default for pathways without a measured "
-        "value is `b_normalised`; its leave-one-drug-out RMS log10 error sets the width of "
-        "predicted potencies' uncertainty).",
+        f"Lowest median fold error on whole blood: **{best}**. The default is "
+        f"`{DEFAULT_MODEL}`; its leave-one-drug-out RMS log10 error per JAK dependency class "
+        "sets the width of predicted potencies' intervals.",
         "",
         f"![predicted vs measured]({figure})",
         "",
-        "## By pathway",
+        "## By pathway (whole blood)",
         "",
-        _md_table(summary[summary.by == "cytokine_id"].drop(columns=["by"])),
+        _md_table(
+            summary[(summary.by == "cytokine_id") & (summary.evaluation == "whole_blood")].drop(
+                columns=["by", "evaluation"]
+            )
+        ),
         "",
-        "## By drug",
+        "## By drug (all human values)",
         "",
-        _md_table(summary[summary.by == "drug_id"].drop(columns=["by"])),
+        _md_table(
+            summary[(summary.by == "drug_id") & (summary.evaluation == "all_human")].drop(
+                columns=["by", "evaluation"]
+            )
+        ),
         "",
     ]
     return "\n".join(lines)

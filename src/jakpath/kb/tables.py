@@ -333,6 +333,17 @@ TABLES: dict[str, Table] = {
             numeric_value="value_nM",
         ),
         Table(
+            "potency_curation",
+            (
+                Column("record_id", required=True),
+                Column("table", required=True, choices=("cellular_potency", "enzyme_potency")),
+                Column("decision", required=True, choices=("exclude", "keep")),
+                Column("reason", required=True),
+                *_prov(),
+            ),
+            key=("record_id",),
+        ),
+        Table(
             "pk_models",
             (
                 Column("model_id", required=True),

@@ -190,6 +190,21 @@ def _check_consistency(raw: dict[str, RawTable], out: _Collector) -> None:
                 wheres[1],
                 f"pk_models: {drug}/{form} has {len(wheres)} chosen models (need 1)",
             )
+    # a curator's decision names a record of the table it says
+    if "potency_curation" in raw:
+        ids = {
+            name: {r.get("record_id") for r in raw[name].rows}
+            for name in ("cellular_potency", "enzyme_potency")
+        }
+        cur = raw["potency_curation"]
+        for row, where in zip(cur.rows, cur.lines, strict=True):
+            table = row.get("table", "")
+            if table in ids and row.get("record_id") not in ids[table]:
+                out.add(
+                    "reference",
+                    where,
+                    f"potency_curation: {row.get('record_id')} is not a record of {table}",
+                )
     # sources need an address
     src = raw["sources"]
     for row, where in zip(src.rows, src.lines, strict=True):

@@ -7,7 +7,7 @@ import numpy as np
 from jakpath.exposure.model import pk_model, simulate
 from jakpath.exposure.regimen import parse_regimen
 from jakpath.inhibition.pathways import inhibition
-from jakpath.inhibition.potency import _potency_table
+from jakpath.inhibition.potency import potency_map
 from jakpath.kb import KnowledgeBase, load_kb
 from jakpath.kb.weights import rule_text
 from jakpath.matching.scoring import BURDEN_PENALTY, _disease_setup, rank
@@ -34,7 +34,7 @@ def explain(disease: str, drug: str, regimen, *, kb: KnowledgeBase | None = None
     table = rank(did, [(drug_id, reg)], kb=kb, stability=False)
     row = table[(table.drug == drug_id) & (table.regimen == reg.label())].iloc[0]
     d = kb.disease(did)
-    pots = _potency_table(kb)
+    pots = potency_map(kb)
     inh = inhibition(drug_id, reg, kb=kb).set_index("cytokine")
     lines: list[str] = []
     sections: dict[str, list] = {}
@@ -94,7 +94,7 @@ def explain(disease: str, drug: str, regimen, *, kb: KnowledgeBase | None = None
     for r in drivers.itertuples():
         if r.cytokine_id not in jak:
             continue
-        p = pots.loc[(drug_id, r.cytokine_id)].potency
+        p = pots[(drug_id, r.cytokine_id)]
         m = inh.loc[r.cytokine_id]
         lines.append(
             f"   - {r.cytokine_id}: IC50 {p.ic50_total_nM:.3g} nM on the total-plasma scale "

@@ -25,7 +25,7 @@ import pandas as pd
 from jakpath.exposure.model import MissingDataError, pk_model
 from jakpath.exposure.regimen import Regimen, parse_regimen
 from jakpath.inhibition.pathways import DAY_H, pathway_inhibition_course
-from jakpath.inhibition.potency import _potency_table
+from jakpath.inhibition.potency import potency_map
 from jakpath.kb import KnowledgeBase, load_kb
 from jakpath.matching.evidence_level import evidence_summary
 
@@ -231,7 +231,7 @@ def _components(kb, did, drivers, jak, cands, metric, store=None):
     indirect = terms[:, ~is_jak] @ w[~is_jak]
     score = _score(terms, w, burden)
     ev = evidence_summary(kb, did, store)
-    pots = _potency_table(kb)
+    pots = potency_map(kb)
     rows = []
     for i, (drug, reg, user) in enumerate(cands):
         e = ev.get(
@@ -253,7 +253,7 @@ def _components(kb, did, drivers, jak, cands, metric, store=None):
         for c in classes:
             row[f"burden_{c}"] = burden[c][i] if classes[c] else 0.0
         row["burden_total"] = float(np.mean([row[f"burden_{c}"] for c in classes]))
-        tiers = sorted({pots.loc[(drug, c)].potency.tier for c in direct_ids})
+        tiers = sorted({pots[(drug, c)].tier for c in direct_ids})
         row["potency_tiers"] = ", ".join(tiers)
         row.update(e)
         rows.append(row)
@@ -276,7 +276,7 @@ def _stability(kb, did, drivers, jak, cands, table, seed) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     direct_ids, ups, classes, needed = _pathway_sets(kb, did, drivers, jak)
     idx = {c: i for i, c in enumerate(needed)}
-    pots = _potency_table(kb)
+    pots = potency_map(kb)
     t = np.linspace(0.0, DAY_H, int(round(DAY_H / STABILITY_STEP_H)) + 1)
     tw = np.full(t.size, 1.0)
     tw[0] = tw[-1] = 0.5
@@ -290,7 +290,7 @@ def _stability(kb, did, drivers, jak, cands, table, seed) -> pd.DataFrame:
         # x = C / IC50 at the typical potencies; a potency factor f divides x
         base, _, _ = pathway_inhibition_course(kb, drug, [cands[i][1] for i in ids], needed, t)
         x = base / (1.0 - base)
-        sd = np.array([pots.loc[(drug, c)].potency.log10_sd for c in needed])
+        sd = np.array([pots[(drug, c)].log10_sd for c in needed])
         f = 10.0 ** (rng.standard_normal((k, len(needed))) * sd)
         xs = x[None] / f[:, None, None, :]
         inh[:, ids, :] = np.einsum("kstp,t->ksp", xs / (1.0 + xs), tw)

@@ -20,8 +20,8 @@ import pandas as pd
 
 from jakpath.exposure.model import PKModel, pk_model
 from jakpath.exposure.regimen import parse_regimen
-from jakpath.inhibition.pathways import DAY_H, _pathways
-from jakpath.inhibition.potency import _potency_table
+from jakpath.inhibition.pathways import DAY_H, resolve_pathways
+from jakpath.inhibition.potency import potency_map
 from jakpath.kb import KnowledgeBase, load_kb
 from jakpath.population.backends import get_backend
 from jakpath.population.kernel import live_terms, trapezoid_weights
@@ -116,7 +116,7 @@ def build_spec(
             notes.append(f"BSV {field}: CV {cv[field]:.2f} ({par.loc[omega, 'source_ids']})")
     if not cv:
         notes.append(f"no between-subject variability in {model.model_id}: typical subject only")
-    pots = [_potency_table(kb).loc[(drug_id, c)].potency for c in cytokines]
+    pots = [potency_map(kb)[(drug_id, c)] for c in cytokines]
     ic50 = np.array([pt.ic50_total_nM for pt in pots])
     sd = np.array([pt.log10_sd for pt in pots]) if uncertainty else np.zeros(len(pots))
     if uncertainty:
@@ -246,7 +246,7 @@ def population(
             f"{drug_id} {reg.formulation} is modelled by an observed plasma level; "
             "no population PK model"
         )
-    cytokines = _pathways(kb, pathways)
+    cytokines = resolve_pathways(kb, pathways)
     spec, notes = build_spec(kb, model, drug_id, reg, cytokines, uncertainty, days)
     run_chunks = get_backend(backend, scheduler)
     chunks = [(lo, min(chunk, n - lo)) for lo in range(0, n, chunk)]

@@ -1,0 +1,223 @@
+"""Record hygiene for potency data: which records may enter a human potency, and why not.
+
+Every cellular and enzyme record of the knowledge base passes the same screen, and the audit
+(:func:`potency_audit`, ``jakpath potency audit``) shows the outcome of each. In order:
+
+1. **Species**: only human records enter human potencies; the others stay in the data,
+   visible, with the reason.
+2. **Curator decisions** (``data/potency_curation.csv``): a record a curator excluded stays
+   out, with the written reason; a record a curator kept passes the consistency screen.
+3. **Censored values** (``>``, ``<``): bounds, never point values; they are used as bounds
+   only where no exact value exists (see :mod:`jakpath.inhibition.potency`).
+4. **Duplicate depositions**: the same drug, pathway (or JAK and ATP) and value deposited under
+   several ChEMBL assays count once; the whole-blood copy is kept.
+5. **Siblings**: rows of one assay set that measure the same thing (same drug, pathway,
+   readout and cell type; or same JAK and ATP) and differ more than ``SIBLING_FOLD`` contradict
+   each other: all of them are flagged.
+6. **Peers**: a record more than ``OUTLIER_FOLD`` from the median of the other comparable
+   records (same drug, pathway and tier; at least ``MIN_COMPARABLE`` records in all) is flagged.
+
+A flagged record is excluded unless a curator kept it with a written reason.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+import pandas as pd
+
+from jakpath.kb import KnowledgeBase
+
+HUMAN = "human"
+
+OUTLIER_FOLD = 10.0
+"""A record this many fold or more from the median of its comparable peers is flagged (issue
+rule: more than 10-fold from the median of at least three comparable records)."""
+
+MIN_COMPARABLE = 3
+"""Fewest comparable records (the record included) for the peer screen to apply."""
+
+SIBLING_FOLD = 3.0
+"""Rows of one assay set measuring the same thing should agree within 3-fold (replicate noise of
+a pSTAT or enzyme IC50 within one protocol is well under 2-fold); beyond it they contradict."""
+
+TIER_OF_MATRIX = {
+    "whole_blood": "measured_whole_blood",
+    "pbmc": "measured_other",
+    "primary_cells": "measured_other",
+    "cell_line": "measured_other",
+}
+
+
+def is_ex_vivo(note: str) -> bool:
+    """True for records of drug dosed to subjects, blood stimulated ex vivo."""
+    return "ex vivo" in (note or "").lower()
+
+
+def _curation(kb: KnowledgeBase, table: str) -> dict[str, tuple[str, str]]:
+    cur = getattr(kb, "potency_curation", None)
+    if cur is None or cur.empty:
+        return {}
+    cur = cur[cur.table == table]
+    return {r.record_id: (r.decision, r.reason) for r in cur.itertuples()}
+
+
+def _peer_flags(values: pd.Series, groups: pd.DataFrame) -> pd.Series:
+    """Fold distance of each record from the median of its group's other records (NaN if few)."""
+    out = pd.Series(np.nan, index=values.index)
+    logv = np.log10(values.astype(float))
+    keys = list(groups.columns) if len(groups.columns) > 1 else groups.columns[0]
+    for _, idx in groups.groupby(keys).groups.items():
+        if len(idx) < MIN_COMPARABLE:
+            continue
+        for i in idx:
+            others = logv.loc[[j for j in idx if j != i]]
+            out.loc[i] = 10 ** abs(logv.loc[i] - float(np.median(others)))
+    return out
+
+
+def _sibling_flags(values: pd.Series, groups: pd.DataFrame) -> pd.Series:
+    """Largest fold difference between a record and its siblings in one assay set (NaN if none)."""
+    out = pd.Series(np.nan, index=values.index)
+    logv = np.log10(values.astype(float))
+    keys = list(groups.columns) if len(groups.columns) > 1 else groups.columns[0]
+    for _, idx in groups.groupby(keys).groups.items():
+        if len(idx) < 2:
+            continue
+        v = logv.loc[idx]
+        if v.nunique() < 2:
+            continue
+        for i in idx:
+            out.loc[i] = 10 ** float(np.max(np.abs(v - v.loc[i])))
+    return out
+
+
+def _decide(
+    df: pd.DataFrame, curated: dict[str, tuple[str, str]], base_mask: pd.Series
+) -> pd.DataFrame:
+    """Apply curator decisions and the sibling/peer flags to records still in play."""
+    used, reason = df["used"].copy(), df["reason"].copy()
+    for i, r in df.iterrows():
+        if not base_mask.loc[i]:
+            continue
+        decision, why = curated.get(r.record_id, ("", ""))
+        flag = ""
+        if np.isfinite(r.sibling_fold) and r.sibling_fold > SIBLING_FOLD:
+            flag = (
+                f"contradicts its own assay set ({r.sibling_fold:.3g}-fold from a sibling "
+                "measuring the same thing)"
+            )
+        elif np.isfinite(r.peer_fold) and r.peer_fold > OUTLIER_FOLD:
+            flag = f"{r.peer_fold:.3g}-fold from the median of its comparable records"
+        if flag and decision == "keep":
+            reason.loc[i] = f"flagged ({flag}) but kept by a curator: {why}"
+        elif flag:
+            used.loc[i] = False
+            reason.loc[i] = f"excluded: {flag}"
+    return df.assign(used=used, reason=reason)
+
+
+@functools.lru_cache(maxsize=4)
+def screened_cellular(kb: KnowledgeBase) -> pd.DataFrame:
+    """Every cellular and ex vivo record with ``tier``, ``role`` (point|bound|none) and reason.
+
+    ``used`` is True for records that may enter a human potency as a point value (role
+    ``point``) or as a bound (role ``bound``); which of them a potency finally uses is decided
+    by tier in :mod:`jakpath.inhibition.potency` and shown by the audit.
+    """
+    c = kb.cellular_potency.copy()
+    curated = _curation(kb, "cellular_potency")
+    c["species"] = c.species.replace("", "not stated")
+    ex = c.note.map(is_ex_vivo).astype(bool)
+    c["tier"] = np.where(ex, "ex_vivo", c.matrix.map(TIER_OF_MATRIX))
+    c["exact"] = c.relation.isin(["=", "", "~"])
+    c["role"] = np.where(c.exact, "point", "bound")
+    c["used"] = True
+    c["reason"] = ""
+    for i, r in c.iterrows():
+        decision, why = curated.get(r.record_id, ("", ""))
+        if r.species != HUMAN:
+            c.loc[i, ["used", "role", "reason"]] = [
+                False,
+                "none",
+                f"species {r.species}: only human records enter human potencies",
+            ]
+        elif decision == "exclude":
+            c.loc[i, ["used", "role", "reason"]] = [False, "none", f"excluded by curator: {why}"]
+        elif not r.exact:
+            c.loc[i, "reason"] = f"censored ({r.relation} {r.value_nM:g} nM): a bound, not a value"
+    # duplicate depositions of one measurement: keep the whole-blood copy, then the first id
+    live = c[c.used & c.exact].copy()
+    live["_order"] = live.matrix.map({"whole_blood": 0, "pbmc": 1, "primary_cells": 2}).fillna(3)
+    live = live.sort_values(["_order", "record_id"], kind="stable")
+    dup = live.duplicated(["drug_id", "cytokine_id", "value_nM"], keep="first")
+    first = live[~dup].set_index(["drug_id", "cytokine_id", "value_nM"]).record_id
+    for i in live.index[dup]:
+        r = live.loc[i]
+        c.loc[i, ["used", "role", "reason"]] = [
+            False,
+            "none",
+            f"duplicate deposition of {first.loc[(r.drug_id, r.cytokine_id, r.value_nM)]}",
+        ]
+    play = c.used & c.exact
+    c["sibling_fold"] = np.nan
+    c["peer_fold"] = np.nan
+    sib_groups = c.loc[play & c.assay_set.astype(bool), ["assay_set", "drug_id", "cytokine_id"]]
+    sib_groups = sib_groups.assign(
+        readout=c.loc[sib_groups.index, "readout"], cell=c.loc[sib_groups.index, "cell_type"]
+    )
+    c.loc[sib_groups.index, "sibling_fold"] = _sibling_flags(
+        c.loc[sib_groups.index, "value_nM"], sib_groups
+    )
+    peers = c.loc[play, ["drug_id", "cytokine_id", "tier"]]
+    c.loc[peers.index, "peer_fold"] = _peer_flags(c.loc[peers.index, "value_nM"], peers)
+    c = _decide(c, curated, play)
+    for i, r in c.iterrows():
+        decision, why = curated.get(r.record_id, ("", ""))
+        if r.used and decision == "keep" and not r.reason:
+            c.loc[i, "reason"] = f"kept by a curator: {why}"
+    c.loc[~c.used, "role"] = "none"
+    return c.reset_index(drop=True)
+
+
+@functools.lru_cache(maxsize=4)
+def screened_enzyme(kb: KnowledgeBase) -> pd.DataFrame:
+    """Every enzyme record with ``used``, ``role`` and ``reason`` (same rules as cellular)."""
+    e = kb.enzyme_potency.copy()
+    curated = _curation(kb, "enzyme_potency")
+    e["exact"] = e.relation.isin(["=", "", "~"]) & e.value_nM.notna()
+    e["role"] = np.where(e.exact, "point", "bound")
+    e["used"] = True
+    e["reason"] = ""
+    e["species"] = HUMAN  # recombinant human JAK domains (ChEMBL 'unknown origin' kept as human)
+    for i, r in e.iterrows():
+        decision, why = curated.get(r.record_id, ("", ""))
+        if decision == "exclude":
+            e.loc[i, ["used", "role", "reason"]] = [False, "none", f"excluded by curator: {why}"]
+        elif not r.exact:
+            e.loc[i, "reason"] = f"censored ({r.relation} {r.value_nM:g} nM): a bound, not a value"
+        elif r.quality == "derived":
+            e.loc[i, "reason"] = "derived median over mixed assays: used only when nothing else"
+    play = e.used & e.exact & (e.quality != "derived")
+    # IC50s of unknown ATP differ by design (assays run from ATP at Km to 1 mM), so the sibling
+    # and peer screens compare only binding constants and IC50s with a stated ATP
+    comparable = play & (e.measure.isin(["Kd", "Ki"]) | e.atp_uM.notna() | (e.target == "TYK2_JH2"))
+    atp = e.atp_uM.fillna(-1.0)
+    e["sibling_fold"] = np.nan
+    e["peer_fold"] = np.nan
+    sib = e.loc[comparable & e.assay_set.astype(bool), ["assay_set", "drug_id", "target"]]
+    sib = sib.assign(atp=atp.loc[sib.index], measure=e.loc[sib.index, "measure"])
+    e.loc[sib.index, "sibling_fold"] = _sibling_flags(e.loc[sib.index, "value_nM"], sib)
+    # peers: same drug, JAK, measure and ATP condition (IC50s at different ATP differ by design)
+    peers = e.loc[comparable, ["drug_id", "target", "measure"]].assign(atp=atp.loc[comparable])
+    e.loc[peers.index, "peer_fold"] = _peer_flags(e.loc[peers.index, "value_nM"], peers)
+    e = _decide(e, curated, comparable)
+    e.loc[~e.used, "role"] = "none"
+    return e.reset_index(drop=True)
+
+
+def fold(a: float, b: float) -> float:
+    """Fold difference between two positive numbers (>= 1)."""
+    return 10 ** abs(math.log10(a / b))
