@@ -267,7 +267,8 @@ TABLES: dict[str, Table] = {
                         "metabolite_to_parent_auc_ratio",
                     ),
                 ),
-                Column("value", "float", required=True, min_value=0),
+                # empty only on an explicit "unknown: <why>" row (see kb.validate)
+                Column("value", "float", min_value=0),
                 Column("unit"),
                 Column("chosen", required=True, choices=YES_NO),
                 *_prov(),
