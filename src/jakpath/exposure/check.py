@@ -101,7 +101,7 @@ def _predict(
         return float(np.trapezoid(c, t) / (t[-1] - t[0])) * to_unit, model.model_id
     if metric in ("auc_tau", "auc_inf"):
         if metric == "auc_inf" and met is None and state == "single":
-            auc = dose_mg * 1e6 / model.mw_g_per_mol / model.params["CL_F"]  # exact D/(CL/F)
+            auc = float(model.dose_amount(dose_mg)) / model.params["CL_F"]  # exact F D/(CL/F)
         else:
             auc = float(np.trapezoid(c, t))
         return auc * to_unit, model.model_id

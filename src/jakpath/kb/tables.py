@@ -367,6 +367,7 @@ TABLES: dict[str, Table] = {
                         "frac_zero_order",
                         "ka_first_order",
                         "F",
+                        "F_rel",
                         "css_nM",
                         "omega_CL",
                         "omega_V",

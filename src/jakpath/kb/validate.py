@@ -37,6 +37,7 @@ PK_PARAMETER_UNITS: dict[str, tuple[set[str], float, float]] = {
     "D1": ({"h"}, 0.0, 48.0),
     "frac_zero_order": ({"fraction", ""}, 0.0, 1.0),
     "F": ({"fraction", ""}, 0.0, 1.0),
+    "F_rel": ({"fraction", ""}, 0.0, 2.0),
     "css_nM": ({"nM"}, 0.0, 1e5),
     "omega_CL": ({"CV", "fraction", ""}, 0.0, 3.0),
     "omega_V": ({"CV", "fraction", ""}, 0.0, 3.0),
