@@ -395,7 +395,16 @@ TABLES: dict[str, Table] = {
                 Column(
                     "metric",
                     required=True,
-                    choices=("cmax", "tmax", "auc_tau", "auc_inf", "t_half", "ctrough", "css"),
+                    choices=(
+                        "cmax",
+                        "tmax",
+                        "auc_tau",
+                        "auc_inf",
+                        "t_half",
+                        "t_half_eff",
+                        "ctrough",
+                        "css",
+                    ),
                 ),
                 Column("value", "float", required=True, min_value=0),
                 Column("unit", required=True, choices=("ng/mL", "h", "ng*h/mL", "nM", "nM*h")),
@@ -403,6 +412,10 @@ TABLES: dict[str, Table] = {
                 *_prov(),
                 _QUALITY,
                 Column("note"),
+                # a reported range (value = its midpoint); the check accepts a prediction
+                # within 25% of any value in the range
+                Column("range_low", "float", min_value=0),
+                Column("range_high", "float", min_value=0),
             ),
             numeric_value="value",
         ),

@@ -49,6 +49,7 @@ OBSERVATION_RANGES: dict[str, tuple[set[str], float, float]] = {
     "css": ({"ng/mL", "nM"}, 0.0, 1e5),
     "tmax": ({"h"}, 0.0, 48.0),
     "t_half": ({"h"}, 0.1, 500.0),
+    "t_half_eff": ({"h"}, 0.1, 500.0),
     "auc_tau": ({"ng*h/mL", "nM*h"}, 0.0, 1e7),
     "auc_inf": ({"ng*h/mL", "nM*h"}, 0.0, 1e7),
 }
