@@ -77,3 +77,19 @@ def test_no_drug_or_metabolite_gives_nan(kb):
         df = simulate(drug, f"{dose:g} mg qd", kb=kb)
         cols = ["conc_total_nM", "conc_unbound_nM", "conc_total_ng_per_mL"]
         assert df[cols].notna().all().all(), drug
+
+
+def test_deuruxolitinib_8_mg_bid_reproduces_its_label_summary(kb):
+    """Derived model: Tmax 1.5 h and t1/2 ~4 h (Pharmacy Times summary of the US PI)."""
+    from typer.testing import CliRunner
+
+    from jakpath.cli.main import app
+    from jakpath.exposure.check import terminal_half_life_h
+    from jakpath.exposure.model import pk_model
+
+    result = CliRunner().invoke(app, ["simulate", "deuruxolitinib", "8 mg bid", "-f", "json"])
+    assert result.exit_code == 0, result.output
+    model = pk_model("deuruxolitinib", "IR", kb)
+    assert terminal_half_life_h(model) == pytest.approx(4.0, rel=0.02)
+    df = simulate("deuruxolitinib", parse_regimen("8 mg", n_doses=1), step_h=0.01, kb=kb)
+    assert df.time_h[df.conc_total_nM.idxmax()] == pytest.approx(1.5, abs=0.05)
