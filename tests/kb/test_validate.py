@@ -104,3 +104,61 @@ def test_missing_table_file_is_caught(tmp_path):
     (data / "receptors.csv").unlink()
     problems = errors(validate(data))
     assert any("receptors.csv is missing" in p.message for p in problems)
+
+
+def _drop_rows(path: Path, keep) -> None:
+    with path.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    header = rows[0]
+    kept = [r for r in rows[1:] if keep(dict(zip(header, r, strict=False)))]
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([header, *kept])
+
+
+def test_every_drug_with_a_pk_model_has_an_unbound_fraction(tmp_path):
+    data = _copy(tmp_path)
+    _drop_rows(
+        data / "drug_properties.csv",
+        lambda r: (
+            not (
+                r["drug_id"] == "upadacitinib"
+                and r["property"] in ("fraction_unbound", "plasma_protein_binding")
+            )
+        ),
+    )
+    problems = errors(validate(data))
+    assert any(
+        "upadacitinib has a PK model but no chosen fraction_unbound" in str(p) for p in problems
+    )
+
+
+def test_an_explicit_unknown_unbound_fraction_is_accepted_but_not_a_bare_empty_value(tmp_path):
+    data = _copy(tmp_path)
+    path = data / "drug_properties.csv"
+    _drop_rows(
+        path,
+        lambda r: (
+            not (
+                r["drug_id"] == "ritlecitinib"
+                and r["property"] in ("fraction_unbound", "plasma_protein_binding")
+            )
+        ),
+    )
+    with path.open("a", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerow(
+            [
+                "ritlecitinib",
+                "fraction_unbound",
+                "",
+                "fraction",
+                "no",
+                "litfulo_uspi",
+                "12.3",
+                "assumption",
+                "",
+                "unknown: not reported in any source reached",
+            ]
+        )
+    assert errors(validate(data)) == []
+    _edit(path, -1 + sum(1 for _ in path.open()) - 1, "note", "not reported")
+    assert any("drug_properties.value is empty" in str(p) for p in errors(validate(data)))

@@ -262,7 +262,13 @@ def simulate_cmd(
 
         plot_regimen(drug, reg, plot, kb=kb, days=days)
         err_console.print(f"figure written to {plot}")
-    emit(df.drop(columns=["regimen_index"]), fmt, title=f"{drug} {reg.label()}", version=kb.version)
+    models = ", ".join(df.attrs.get("pk_models", {}).values())
+    emit(
+        df.drop(columns=["regimen_index"]),
+        fmt,
+        title=f"{drug} {df.regimen.iloc[0]} (PK model {models})",
+        version=kb.version,
+    )
 
 
 @app.command("inhibition")
@@ -291,6 +297,7 @@ def inhibition_cmd(
         else df[
             [
                 "cytokine",
+                "formulation",
                 "mean_inhibition",
                 "hours_ge_50",
                 "hours_ge_90",
@@ -303,7 +310,11 @@ def inhibition_cmd(
         ]
     )
     emit(
-        shown, fmt, title=f"{drug} {regimen}: steady-state inhibition over 24 h", version=kb.version
+        shown,
+        fmt,
+        title=f"{drug} {df.regimen.iloc[0]}: steady-state inhibition over 24 h "
+        f"(PK model {df.pk_model.iloc[0]})",
+        version=kb.version,
     )
 
 

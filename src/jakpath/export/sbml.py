@@ -274,11 +274,11 @@ def build_sbml(
         MissingDependencyError: ``python-libsbml`` not installed.
     """
     from jakpath import __version__
-    from jakpath.exposure.model import metabolites_of, pk_model
+    from jakpath.exposure.model import metabolites_of, pk_model, resolve_formulations
 
     kb = kb or load_kb()
     drug_id = kb.drug_names.resolve(drug)
-    reg = parse_regimen(regimen)
+    (reg,), _ = resolve_formulations(drug, [parse_regimen(regimen)], kb)
     n_doses = doses_in_span(reg, days)
     reg = reg.with_doses(n_doses)
     model = pk_model(drug_id, reg.formulation, kb)
@@ -330,7 +330,13 @@ def build_sbml(
         b.parameter("tlag", tlag, "hour", f"absorption lag; {src.get('tlag', '')}")
         b.parameter("D1", d1, "hour", f"zero-order input duration; {src.get('D1', '')}")
         b.parameter("f0", f0, "dimensionless", "fraction of the dose by zero-order input")
-        b.parameter("F", 1.0, "dimensionless", "implied: parameters are apparent (/F)")
+        b.parameter(
+            "F",
+            model.dose_fraction,
+            "dimensionless",
+            "dose fraction: relative bioavailability of the formulation (F_rel) times any "
+            "patient effect on F; CL, V, Q, V2 are apparent (/F) on the reference basis",
+        )
         b.parameter("dose_mg", reg.dose_mg, "mg", "dose per administration")
         b.parameter("mw", model.mw_g_per_mol, "g_per_mol", "free-base molecular weight")
         b.parameter("dose", 0.0, "nmol", "dose in nmol = dose_mg * 1e6 / mw")

@@ -112,14 +112,14 @@ def result_frames(
     stability: bool = True,
 ) -> tuple[dict[str, pd.DataFrame], dict]:
     """The result tables of one drug and regimen (and disease), and the parameters used."""
-    from jakpath.exposure.model import pk_model, simulate
+    from jakpath.exposure.model import pk_model, resolve_formulations, simulate
     from jakpath.exposure.regimen import parse_regimen
     from jakpath.inhibition.pathways import inhibition
     from jakpath.inhibition.potency import potency_table
 
     kb = kb or load_kb()
     drug_id = kb.drug_names.resolve(drug)
-    reg = parse_regimen(regimen)
+    (reg,), _ = resolve_formulations(drug, [parse_regimen(regimen)], kb)
     model = pk_model(drug_id, reg.formulation, kb)
     pk = pd.DataFrame(
         [

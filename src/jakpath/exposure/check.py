@@ -38,6 +38,21 @@ def terminal_half_life_h(model) -> float:
     return math.log(2) / min(rates)
 
 
+def effective_half_life_h(model, interval_h: float, dose_mg: float = 1.0) -> float:
+    """Effective half-life from accumulation: tau ln2 / ln(R / (R - 1)).
+
+    R is the accumulation ratio AUCtau at steady state / AUC over the first interval
+    (Boxenbaum & Battle 1995, J Clin Pharmacol 35:763): the half-life a one-compartment drug
+    with the same accumulation would have, which is what NCA half-lives over a dosing interval
+    and labels' "effective half-life" report for multi-phasic drugs.
+    """
+    t = np.arange(0.0, interval_h + CHECK_STEP_H / 2, CHECK_STEP_H)
+    first = concentrations_nM(model, [Regimen(dose_mg, interval_h, model.formulation, 1)], t, None)
+    steady = concentrations_nM(model, [Regimen(dose_mg, interval_h, model.formulation)], t, None)
+    ratio = float(np.trapezoid(steady[0], t) / np.trapezoid(first[0], t))
+    return interval_h * math.log(2) / math.log(ratio / (ratio - 1.0))
+
+
 def _predict(
     kb: KnowledgeBase,
     drug_id: str,
@@ -57,9 +72,14 @@ def _predict(
     if met is not None and met not in metabolites_of(parent_id, kb):
         raise MissingDataError(f"no formation model for metabolite {met}")
     analyte_model = pk_model(met, "IR", kb, dosed=False) if met else model
-    if metric == "t_half":
+    if metric in ("t_half", "t_half_eff"):
         if model.observed:
             raise MissingDataError("topical model is an observed plasma level: no half-life")
+        if metric == "t_half_eff":
+            if met is not None:
+                raise MissingDataError("effective half-life of a metabolite is not computed")
+            tau = interval_h if interval_h and interval_h > 0 else 24.0
+            return effective_half_life_h(model, tau), model.model_id
         return terminal_half_life_h(analyte_model), model.model_id
     if model.observed:
         return model.params["css_nM"] * (
@@ -101,7 +121,7 @@ def _predict(
         return float(np.trapezoid(c, t) / (t[-1] - t[0])) * to_unit, model.model_id
     if metric in ("auc_tau", "auc_inf"):
         if metric == "auc_inf" and met is None and state == "single":
-            auc = dose_mg * 1e6 / model.mw_g_per_mol / model.params["CL_F"]  # exact D/(CL/F)
+            auc = float(model.dose_amount(dose_mg)) / model.params["CL_F"]  # exact F D/(CL/F)
         else:
             auc = float(np.trapezoid(c, t))
         return auc * to_unit, model.model_id
@@ -141,16 +161,52 @@ def _reason(metric: str, structure: str, ratio: float) -> str:
     return ""
 
 
+DOSE_FREE_METRICS = ("tmax", "t_half", "t_half_eff")
+"""Metrics a linear model predicts independently of the dose (a figure without a dose uses the
+drug's approved dose, or 10 mg)."""
+
+NOMINAL_DOSE_MG = 10.0
+"""Dose used for dose-independent metrics when neither the figure nor an approval gives one."""
+
+
+def _nominal_dose(kb: KnowledgeBase, drug_id: str) -> float:
+    drug = kb.drugs.set_index("drug_id").loc[drug_id]
+    parent = drug.parent_drug_id or drug_id
+    app = kb.approvals[(kb.approvals.drug_id == parent) & kb.approvals.dose_mg.notna()]
+    return float(app.dose_mg.iloc[0]) if len(app) else NOMINAL_DOSE_MG
+
+
+def _within(pred: float, value: float, low: float, high: float) -> bool:
+    """Within TOLERANCE of the figure, or of any value of its reported range."""
+    if low == low and high == high and low > 0:
+        return low / (1 + TOLERANCE) <= pred <= high * (1 + TOLERANCE)
+    return bool(abs(pred / value - 1) <= TOLERANCE)
+
+
+def _observation_reason(note: str) -> str:
+    """A curator's explanation of a known miss, written in the figure's note."""
+    text = str(note or "")
+    key = "known miss:"
+    i = text.lower().find(key)
+    return text[i:].strip() if i >= 0 else ""
+
+
 def pk_check(kb: KnowledgeBase | None = None) -> pd.DataFrame:
     """Predicted / observed for every PK figure of the knowledge base.
 
     Returns one row per observation with the model used, predicted and observed values, their
-    ratio and whether it lies within ``TOLERANCE``; rows the model cannot address (no model,
-    unit) carry the reason in ``note``.
+    ratio, whether it lies within ``TOLERANCE`` (of the value, or of its reported range), and
+    whether the figure is ``independent`` of the model (not used to derive it); rows the model
+    cannot address (no model, unit) carry the reason in ``note``, and so does every miss.
+    Label interaction and impairment statements follow as ``metric == "auc_ratio"`` rows (see
+    :func:`jakpath.exposure.patient.auc_ratio_check`).
     """
     kb = kb or load_kb()
     rows = []
-    for r in kb.pk_observations.itertuples():
+    obs = kb.pk_observations
+    for r in obs.itertuples():
+        low = getattr(r, "range_low", np.nan)
+        high = getattr(r, "range_high", np.nan)
         base = {
             "drug": r.drug_id,
             "formulation": r.formulation,
@@ -160,18 +216,26 @@ def pk_check(kb: KnowledgeBase | None = None) -> pd.DataFrame:
             "metric": r.metric,
             "unit": r.unit,
             "observed": r.value,
+            "observed_range": f"{low:g}-{high:g}" if low == low and high == high else "",
             "population": r.population,
             "source": f"{r.source_ids} @ {r.location}",
         }
         try:
-            if r.metric != "t_half" and (r.dose_mg != r.dose_mg):
-                raise MissingDataError("observation has no dose")
+            dose = r.dose_mg
+            dose_note = ""
+            if dose != dose:
+                if r.metric not in DOSE_FREE_METRICS:
+                    raise MissingDataError("observation has no dose")
+                dose = _nominal_dose(kb, r.drug_id)
+                dose_note = (
+                    f"no dose given: {r.metric} of a linear model is dose-free ({dose:g} mg)"
+                )
             pred, model_id = _predict(
-                kb, r.drug_id, r.formulation, r.dose_mg, r.interval_h, r.state, r.metric, r.unit
+                kb, r.drug_id, r.formulation, dose, r.interval_h, r.state, r.metric, r.unit
             )
             ratio = pred / r.value if r.value else np.nan
             used = set(r.source_ids.split(";")) & _derivation_sources(kb, model_id)
-            within = bool(abs(ratio - 1) <= TOLERANCE)
+            within = _within(pred, r.value, low, high)
             structure = kb.pk_models.set_index("model_id").loc[model_id, "structure"]
             note = "" if within else _reason(r.metric, structure, ratio)
             model_population = kb.pk_models.set_index("model_id").loc[model_id, "population"]
@@ -187,6 +251,8 @@ def pk_check(kb: KnowledgeBase | None = None) -> pd.DataFrame:
                         ],
                     )
                 )
+            if not within:
+                note = "; ".join(filter(None, [note, _observation_reason(r.note)]))
             if used:
                 note = "; ".join(
                     filter(
@@ -201,7 +267,7 @@ def pk_check(kb: KnowledgeBase | None = None) -> pd.DataFrame:
                     "ratio": ratio,
                     "within_25pct": within,
                     "independent": not used,
-                    "note": note,
+                    "note": "; ".join(filter(None, [note, dose_note])),
                 }
             )
         except (MissingDataError, KeyError, ValueError) as exc:
@@ -216,4 +282,10 @@ def pk_check(kb: KnowledgeBase | None = None) -> pd.DataFrame:
                     "note": str(exc),
                 }
             )
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    try:
+        from jakpath.exposure.patient import auc_ratio_check
+    except ImportError:  # patient module not present
+        return out
+    ratios = auc_ratio_check(kb)
+    return pd.concat([out, ratios], ignore_index=True) if len(ratios) else out

@@ -8,7 +8,7 @@ converted to nmol with the free-base molecular weight, so concentrations come ou
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -36,6 +36,26 @@ class PKModel:
     mw_g_per_mol: float | None
     fraction_unbound: float | None
     note: str = ""
+    dose_fraction: float = 1.0
+    """Factor applied to every dose: the formulation's relative bioavailability (``F_rel``,
+    e.g. upadacitinib extended release 0.762 vs the IR basis of CL/F and V/F) times any
+    patient effect on bioavailability."""
+    patient_note: str = ""
+
+    def dose_amount(self, dose_mg, per_mg_of_parent: bool = False):
+        """Dose entering the model, in nmol (or ug of parent for a surrogate metabolite model).
+
+        The dose in mg is multiplied by ``dose_fraction``; a surrogate metabolite model's
+        parameters are per mg of parent dosed, so it takes ug (``per_mg_of_parent``).
+        """
+        dose = np.asarray(dose_mg, dtype=float) * self.dose_fraction
+        return dose * 1000.0 if per_mg_of_parent else dose * 1e6 / self.mw_g_per_mol
+
+    @property
+    def label(self) -> str:
+        """Model and formulation in words, e.g. ``upadacitinib_er_klunder2019 (XR, F_rel ...)``."""
+        extra = f", F_rel {self.params['F_rel']:g} applied" if "F_rel" in self.params else ""
+        return f"{self.model_id} ({self.formulation}{extra})"
 
     @property
     def observed(self) -> bool:
@@ -111,13 +131,14 @@ def pk_model(
         )
     row = chosen.iloc[0]
     note = ""
-    if row.formulation != formulation:
+    if row.formulation != formulation and formulation != "topical":
         note = (
             f"{formulation} requested; {row.formulation} model used (the only oral "
             f"formulation of {drug_id} with PK data)"
         )
     par = kb.pk_parameters[kb.pk_parameters.model_id == row.model_id]
     params = {r.parameter: float(r.value) for r in par.itertuples()}
+    dose_fraction = params.get("F_rel", 1.0)
     sources = {
         r.parameter: f"{r.source_ids} @ {r.location} ({r.quality})" for r in par.itertuples()
     }
@@ -150,6 +171,7 @@ def pk_model(
         mw,
         fu,
         note,
+        dose_fraction,
     )
 
 
@@ -185,7 +207,7 @@ def concentrations_nM(
         css = model.params["css_nM"]
         return np.full((n, t.size), css)
     p = model.pk_params(n)
-    dose_nmol = np.array([r.dose_mg for r in regimens]) * 1e6 / model.mw_g_per_mol
+    dose_nmol = model.dose_amount(np.array([r.dose_mg for r in regimens]))
     tau = np.array([r.interval_h for r in regimens])
     steady = [r.steady_state for r in regimens]
     if any(steady) and not all(steady):
@@ -221,12 +243,60 @@ def metabolite_concentrations(
         return concentrations_nM(model, regimens, t, kb, metabolite=met.drug_id), "nM"
     n = len(regimens)
     p = met.pk_params(n)
-    dose_ug = np.array([r.dose_mg for r in regimens]) * 1000.0  # ug / L = ng/mL
+    # ug / L = ng/mL; the parent's dose fraction (formulation, patient F) applies
+    dose_ug = model.dose_amount(np.array([r.dose_mg for r in regimens]), per_mg_of_parent=True)
     tau = np.array([r.interval_h for r in regimens])
     steady = all(r.steady_state for r in regimens)
     n_doses = None if steady else np.array([float(r.n_doses) for r in regimens])
     coef, rate, start, power = single_dose_terms(p, dose_ug, np)
     return superpose(coef, rate, start, power, t, tau, n_doses, np), "ng/mL"
+
+
+def marketed_formulation(drug: str, kb: KnowledgeBase) -> tuple[str, str]:
+    """The formulation a drug name stands for when a regimen names none, and why.
+
+    A brand (``Rinvoq``, ``Xeljanz XR``) means its own formulation (``approvals.csv``); a
+    generic name means immediate release when an IR product is approved, otherwise the only
+    marketed form (upadacitinib: the extended-release tablet; delgocitinib: the cream).
+    """
+    drug_id = kb.drug_names.resolve(drug)
+    app = kb.approvals[kb.approvals.drug_id == drug_id]
+    forms_of = app.formulation.fillna("")
+    text = str(drug).strip().casefold()
+    brand = app[app.brand.fillna("").str.casefold() == text]
+    if len(brand) and brand.formulation.nunique() == 1:
+        form = brand.formulation.iloc[0]
+        return form, f"{brand.brand.iloc[0]} is the {form} product of {drug_id}"
+    oral = sorted(set(forms_of[forms_of.isin(["IR", "XR"])]))
+    if "IR" in oral or (not oral and "topical" not in set(forms_of)):
+        return "IR", ""
+    form = oral[0] if len(oral) == 1 else "topical"
+    brands = ", ".join(sorted(set(app[forms_of == form].brand.dropna())))
+    return form, f"{drug_id} is marketed as {form} only ({brands}): {form} model used"
+
+
+def resolve_formulations(
+    drug: str, regimens: Sequence[Regimen], kb: KnowledgeBase
+) -> tuple[list[Regimen], list[str]]:
+    """Regimens with the marketed formulation filled in where the text named none.
+
+    Returns the regimens and, per regimen, a note saying which formulation was assumed and why
+    (empty when the regimen named its formulation or the default is immediate release).
+    """
+    out, notes = [], []
+    for r in regimens:
+        if r.formulation_given:
+            out.append(r)
+            notes.append("")
+            continue
+        form, why = marketed_formulation(drug, kb)
+        out.append(replace(r, formulation=form, formulation_given=True))
+        notes.append(why)
+    return out, notes
+
+
+def _join(*parts: str) -> str:
+    return "; ".join(p for p in parts if p)
 
 
 def simulate(
@@ -238,33 +308,47 @@ def simulate(
     times_h: np.ndarray | None = None,
     kb: KnowledgeBase | None = None,
     include_metabolites: bool = True,
+    patient=None,
 ) -> pd.DataFrame:
     """Concentration over time of a drug (and its active metabolites) for one or more regimens.
 
     Args:
-        drug: a name, brand or code.
+        drug: a name, brand or code (a brand selects its formulation: ``Rinvoq`` is the
+            extended-release tablet).
         regimen: a regimen text (``"15 mg qd"``), a :class:`Regimen`, or a list of either.
-            A regimen without ``n_doses`` is simulated at steady state.
+            A regimen without ``n_doses`` is simulated at steady state. Without a formulation
+            word the marketed formulation is used (``"IR"``/``"XR"`` on request).
         days: simulated span (from a dose at time 0).
         step_h: time step of the output grid.
         times_h: explicit output times (overrides days/step).
         kb: knowledge base (default: the shipped one).
         include_metabolites: also simulate active metabolites that have a PK model.
+        patient: a :class:`jakpath.exposure.patient.Patient` (renal and hepatic function,
+            interacting drugs, CYP2C19 phenotype, body size); default the model's typical
+            patient. The covariate effects applied are in ``attrs["patient_effects"]``.
 
     Returns:
         A tidy DataFrame: one row per regimen, analyte and time, with total and unbound
-        concentrations in nM and ng/mL and the model and basis used.
+        concentrations in nM and ng/mL, the formulation, the model and the basis used.
+        ``attrs`` carry ``data_version``, ``pk_models`` and ``formulations``.
     """
     kb = kb or load_kb()
-    regimens = _as_regimens(regimen)
     drug_id = kb.drug_names.resolve(drug)
+    regimens, form_notes = resolve_formulations(drug, _as_regimens(regimen), kb)
     frames = []
     groups: dict[str, list[int]] = {}
     for i, r in enumerate(regimens):
         groups.setdefault(r.formulation, []).append(i)
+    models_used: dict[str, str] = {}
+    effects = []
     for formulation, idx in groups.items():
         regs = [regimens[i] for i in idx]
         model = pk_model(drug_id, formulation, kb)
+        if patient is not None:
+            from jakpath.exposure.patient import apply_patient
+
+            model, eff = apply_patient(model, patient, kb, regimens=regs)
+            effects.append(eff)
         t = times_h if times_h is not None else time_grid(regs[0], days, step_h)
         t = np.asarray(t, dtype=float)
         analytes = [(drug_id, None, model)]
@@ -273,15 +357,18 @@ def simulate(
                 (m, m, pk_model(m, "IR", kb, dosed=False)) for m in metabolites_of(drug_id, kb)
             ]
         for analyte, met, amodel in analytes:
+            models_used[analyte if met else drug_id + f" {formulation}"] = amodel.label
             if met is None:
                 c, unit = concentrations_nM(model, regs, t, kb), "nM"
             else:
                 c, unit = metabolite_concentrations(model, amodel, regs, t, kb)
             mw = amodel.mw_g_per_mol
+            if not mw:
+                raise MissingDataError(f"no molecular weight for {analyte}")
             if unit == "nM":
-                c_nM, c_ng = c, (c * mw / 1000.0 if mw else np.full_like(c, np.nan))
+                c_nM, c_ng = c, c * mw / 1000.0
             else:
-                c_ng, c_nM = c, (c * 1000.0 / mw if mw else np.full_like(c, np.nan))
+                c_ng, c_nM = c, c * 1000.0 / mw
             fu = amodel.fraction_unbound
             for k, (j, r) in enumerate(zip(idx, regs, strict=True)):
                 frames.append(
@@ -290,6 +377,7 @@ def simulate(
                             "drug": drug_id,
                             "regimen": r.label(),
                             "regimen_index": j,
+                            "formulation": r.formulation,
                             "analyte": analyte,
                             "time_h": t,
                             "conc_total_nM": c_nM[k],
@@ -301,11 +389,21 @@ def simulate(
                                 "observed steady-state plasma level (topical)"
                                 if model.observed
                                 else "total plasma, closed form"
+                                + (
+                                    f"; dose x {model.dose_fraction:.3g} "
+                                    "(relative bioavailability / patient F)"
+                                    if model.dose_fraction != 1.0
+                                    else ""
+                                )
                             ),
-                            "note": model.note,
+                            "note": _join(form_notes[j], model.note, model.patient_note),
                         }
                     )
                 )
     out = pd.concat(frames, ignore_index=True)
     out.attrs["data_version"] = kb.version
+    out.attrs["pk_models"] = models_used
+    out.attrs["formulations"] = sorted(groups)
+    if effects:
+        out.attrs["patient_effects"] = pd.concat(effects, ignore_index=True)
     return out

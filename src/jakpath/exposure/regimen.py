@@ -32,6 +32,7 @@ DOSE_UNITS_MG: dict[str, float] = {"mg": 1.0, "g": 1000.0, "mcg": 1e-3, "ug": 1e
 
 XR_WORDS = ("xr", "er", "extendedrelease", "extended", "modifiedrelease", "mr", "sr")
 TOPICAL_WORDS = ("cream", "topical", "ointment")
+IR_WORDS = ("ir", "immediate", "immediaterelease")
 
 
 class RegimenError(ValueError):
@@ -48,6 +49,9 @@ class Regimen:
         formulation: ``IR`` (immediate release), ``XR`` (extended release) or ``topical``.
         n_doses: number of doses from time 0, or ``None`` for steady state.
         text: the text the regimen was parsed from, if any.
+        formulation_given: False when the text named no formulation (``"15 mg qd"``): the
+            drug's marketed formulation is then used (see
+            :func:`jakpath.exposure.model.resolve_formulations`).
     """
 
     dose_mg: float
@@ -55,6 +59,7 @@ class Regimen:
     formulation: str = "IR"
     n_doses: int | None = None
     text: str = ""
+    formulation_given: bool = True
 
     def __post_init__(self):
         for name in ("dose_mg", "interval_h"):
@@ -158,6 +163,7 @@ def parse_regimen(text: str | Regimen, *, n_doses: int | None = None) -> Regimen
         rest = rest[: every.start()] + rest[every.end() :]
     words = [w for w in re.split(r"[\s,;/]+", rest) if w]
     formulation = "IR"
+    formulation_given = False
     leftovers = []
     compact_rest = _compact(rest)
     for key, hours in sorted(FREQUENCIES_H.items(), key=lambda kv: -len(kv[0])):
@@ -170,16 +176,17 @@ def parse_regimen(text: str | Regimen, *, n_doses: int | None = None) -> Regimen
             if interval_h is None:
                 interval_h = FREQUENCIES_H[cw]
         elif cw in XR_WORDS:
-            formulation = "XR"
+            formulation, formulation_given = "XR", True
+        elif cw in IR_WORDS:
+            formulation, formulation_given = "IR", True
         elif cw in TOPICAL_WORDS:
-            formulation = "topical"
+            formulation, formulation_given = "topical", True
         elif cw in (
             "po",
             "oral",
             "orally",
             "tablet",
             "tablets",
-            "ir",
             "a",
             "day",
             "per",
@@ -208,4 +215,5 @@ def parse_regimen(text: str | Regimen, *, n_doses: int | None = None) -> Regimen
         formulation=formulation,
         n_doses=n_doses,
         text=raw,
+        formulation_given=formulation_given,
     )

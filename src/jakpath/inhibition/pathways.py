@@ -7,17 +7,18 @@ Metrics are taken at steady state over 24 h (mean inhibition, hours at or above 
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 import pandas as pd
 
 from jakpath.exposure.model import (
+    MissingDataError,
+    PKModel,
     _as_regimens,
     concentrations_nM,
     metabolite_concentrations,
     metabolites_of,
     pk_model,
+    resolve_formulations,
 )
 from jakpath.inhibition.hill import daily_metrics, hill
 from jakpath.inhibition.potency import HILL_DEFAULT, potency_map
@@ -57,12 +58,21 @@ def _off_label(kb: KnowledgeBase, drug_id: str, regimen) -> bool:
 
 
 def pathway_inhibition_course(
-    kb: KnowledgeBase, drug_id: str, regimens, pathways: list[str], t: np.ndarray
+    kb: KnowledgeBase,
+    drug_id: str,
+    regimens,
+    pathways: list[str],
+    t: np.ndarray,
+    model: PKModel | None = None,
 ):
-    """Inhibition (S, T, P) of each pathway, and the potencies used, for one drug."""
+    """Inhibition (S, T, P) of each pathway, and the potencies used, for one drug.
+
+    ``model`` is the PK model to use (e.g. adjusted for a patient); default the chosen one for
+    the regimens' formulation.
+    """
     table = potency_map(kb)
     formulation = regimens[0].formulation
-    model = pk_model(drug_id, formulation, kb)
+    model = model or pk_model(drug_id, formulation, kb)
     analytes = [(drug_id, None)]
     if not model.observed:
         analytes += [(m, m) for m in metabolites_of(drug_id, kb)]
@@ -77,25 +87,12 @@ def pathway_inhibition_course(
             met_model = pk_model(met, "IR", kb, dosed=False)
             conc, unit = metabolite_concentrations(model, met_model, regimens, t, kb)
             if unit == "ng/mL":
-                mw = met_model.mw_g_per_mol or model.mw_g_per_mol
-                conc = conc * 1000.0 / mw
                 if not met_model.mw_g_per_mol:
-                    pots = [
-                        replace(
-                            p,
-                            flags="; ".join(
-                                filter(
-                                    None,
-                                    [
-                                        p.flags,
-                                        f"{met} molecular weight not in the knowledge base: mass "
-                                        f"concentration converted with the parent's ({mw:g} g/mol)",
-                                    ],
-                                )
-                            ),
-                        )
-                        for p in pots
-                    ]
+                    raise MissingDataError(
+                        f"no molecular weight for metabolite {met}: its mass concentration "
+                        "cannot be converted to nM"
+                    )
+                conc = conc * 1000.0 / met_model.mw_g_per_mol
         x += conc[:, :, None] / ic50[None, None, :]
         used.append(pots)
     return hill(x, HILL_DEFAULT), used, model
@@ -107,13 +104,16 @@ def inhibition(
     pathways=None,
     *,
     kb: KnowledgeBase | None = None,
+    patient=None,
 ) -> pd.DataFrame:
     """Steady-state daily inhibition metrics per regimen and pathway.
 
     Args:
-        drug: name, brand or code.
-        regimen: regimen text, :class:`Regimen`, or a list of either (one drug).
+        drug: name, brand or code (a brand selects its formulation).
+        regimen: regimen text, :class:`Regimen`, or a list of either (one drug). Without a
+            formulation word the marketed formulation is used.
         pathways: cytokine names (default: every JAK-signalling cytokine).
+        patient: a :class:`jakpath.exposure.patient.Patient`; default the typical patient.
 
     Returns:
         One row per regimen x pathway: mean daily inhibition, hours at or above 50% and 90%,
@@ -122,13 +122,23 @@ def inhibition(
     """
     kb = kb or load_kb()
     drug_id = kb.drug_names.resolve(drug)
-    regimens = [r.with_doses(None) for r in _as_regimens(regimen)]
+    regimens, form_notes = resolve_formulations(
+        drug, [r.with_doses(None) for r in _as_regimens(regimen)], kb
+    )
+    note_of = {id(r): n for r, n in zip(regimens, form_notes, strict=True)}
     cids = resolve_pathways(kb, pathways)
+    effects = []
     t = np.linspace(0.0, DAY_H, int(round(DAY_H / METRIC_STEP_H)) + 1)
     frames = []
     for formulation in dict.fromkeys(r.formulation for r in regimens):
         regs = [r for r in regimens if r.formulation == formulation]
-        inh, used, model = pathway_inhibition_course(kb, drug_id, regs, cids, t)
+        model = pk_model(drug_id, formulation, kb)
+        if patient is not None:
+            from jakpath.exposure.patient import apply_patient
+
+            model, eff = apply_patient(model, patient, kb, regimens=regs)
+            effects.append(eff)
+        inh, used, model = pathway_inhibition_course(kb, drug_id, regs, cids, t, model)
         m = daily_metrics(inh, t)
         # the potency's 90% interval moves every pathway's x = C/IC50 by one factor, so the
         # mean-inhibition interval is the Hill curve at x scaled by that factor (parent only)
@@ -143,8 +153,9 @@ def inhibition(
             flags_base = []
             if _off_label(kb, drug_id, r):
                 flags_base.append("off-label dose")
-            if model.note:
-                flags_base.append(model.note)
+            for text in (note_of[id(r)], model.note, model.patient_note):
+                if text:
+                    flags_base.append(text)
             if model.observed:
                 flags_base.append("topical: systemic exposure from observed plasma level")
             for j, cid in enumerate(cids):
@@ -166,6 +177,8 @@ def inhibition(
                     {
                         "drug": drug_id,
                         "regimen": r.label(),
+                        "formulation": r.formulation,
+                        "pk_model": model.label,
                         "cytokine": cid,
                         "mean_inhibition": m["mean"][i, j],
                         "hours_ge_50": m["hours_ge_50"][i, j],
@@ -188,4 +201,6 @@ def inhibition(
                 )
     out = pd.DataFrame(frames)
     out.attrs["data_version"] = kb.version
+    if effects:
+        out.attrs["patient_effects"] = pd.concat(effects, ignore_index=True)
     return out

@@ -267,7 +267,8 @@ TABLES: dict[str, Table] = {
                         "metabolite_to_parent_auc_ratio",
                     ),
                 ),
-                Column("value", "float", required=True, min_value=0),
+                # empty only on an explicit "unknown: <why>" row (see kb.validate)
+                Column("value", "float", min_value=0),
                 Column("unit"),
                 Column("chosen", required=True, choices=YES_NO),
                 *_prov(),
@@ -377,6 +378,7 @@ TABLES: dict[str, Table] = {
                         "frac_zero_order",
                         "ka_first_order",
                         "F",
+                        "F_rel",
                         "css_nM",
                         "omega_CL",
                         "omega_V",
@@ -404,7 +406,16 @@ TABLES: dict[str, Table] = {
                 Column(
                     "metric",
                     required=True,
-                    choices=("cmax", "tmax", "auc_tau", "auc_inf", "t_half", "ctrough", "css"),
+                    choices=(
+                        "cmax",
+                        "tmax",
+                        "auc_tau",
+                        "auc_inf",
+                        "t_half",
+                        "t_half_eff",
+                        "ctrough",
+                        "css",
+                    ),
                 ),
                 Column("value", "float", required=True, min_value=0),
                 Column("unit", required=True, choices=("ng/mL", "h", "ng*h/mL", "nM", "nM*h")),
@@ -412,6 +423,10 @@ TABLES: dict[str, Table] = {
                 *_prov(),
                 _QUALITY,
                 Column("note"),
+                # a reported range (value = its midpoint); the check accepts a prediction
+                # within 25% of any value in the range
+                Column("range_low", "float", min_value=0),
+                Column("range_high", "float", min_value=0),
             ),
             numeric_value="value",
         ),

@@ -37,6 +37,7 @@ PK_PARAMETER_UNITS: dict[str, tuple[set[str], float, float]] = {
     "D1": ({"h"}, 0.0, 48.0),
     "frac_zero_order": ({"fraction", ""}, 0.0, 1.0),
     "F": ({"fraction", ""}, 0.0, 1.0),
+    "F_rel": ({"fraction", ""}, 0.0, 2.0),
     "css_nM": ({"nM"}, 0.0, 1e5),
     "omega_CL": ({"CV", "fraction", ""}, 0.0, 3.0),
     "omega_V": ({"CV", "fraction", ""}, 0.0, 3.0),
@@ -48,6 +49,7 @@ OBSERVATION_RANGES: dict[str, tuple[set[str], float, float]] = {
     "css": ({"ng/mL", "nM"}, 0.0, 1e5),
     "tmax": ({"h"}, 0.0, 48.0),
     "t_half": ({"h"}, 0.1, 500.0),
+    "t_half_eff": ({"h"}, 0.1, 500.0),
     "auc_tau": ({"ng*h/mL", "nM*h"}, 0.0, 1e7),
     "auc_inf": ({"ng*h/mL", "nM*h"}, 0.0, 1e7),
 }
@@ -141,6 +143,44 @@ def _check_units(raw: dict[str, RawTable], out: _Collector) -> None:
                 )
 
 
+UNKNOWN_PREFIX = "unknown:"
+"""Note prefix of a drug_properties row that records why a value is unknown."""
+
+UNBOUND_PROPERTIES = ("fraction_unbound", "plasma_protein_binding")
+"""Properties that give a drug's unbound fraction in plasma."""
+
+
+def _check_unbound_fraction(raw: dict[str, RawTable], out: _Collector) -> None:
+    """A drug with a chosen PK model needs a chosen unbound fraction or an explicit unknown."""
+    props = raw["drug_properties"].rows
+    known = {
+        r.get("drug_id")
+        for r in props
+        if r.get("property") in UNBOUND_PROPERTIES and r.get("chosen") == "yes" and r.get("value")
+    }
+    explained = {
+        r.get("drug_id")
+        for r in props
+        if r.get("property") in UNBOUND_PROPERTIES
+        and r.get("note", "").lower().startswith(UNKNOWN_PREFIX)
+    }
+    pm = raw["pk_models"]
+    seen: set[str] = set()
+    for row, where in zip(pm.rows, pm.lines, strict=True):
+        drug = row.get("drug_id", "")
+        if row.get("chosen") != "yes" or drug in seen:
+            continue
+        seen.add(drug)
+        if drug not in known and drug not in explained:
+            out.add(
+                "consistency",
+                where,
+                f"{drug} has a PK model but no chosen fraction_unbound or plasma_protein_binding "
+                f"in drug_properties (add one, or a row whose note starts '{UNKNOWN_PREFIX}' "
+                "saying why it is unknown)",
+            )
+
+
 def _check_consistency(raw: dict[str, RawTable], out: _Collector) -> None:
     # exactly one chosen value per (drug, property)
     chosen: dict[tuple[str, str], list] = defaultdict(list)
@@ -149,12 +189,29 @@ def _check_consistency(raw: dict[str, RawTable], out: _Collector) -> None:
         chosen[(row.get("drug_id", ""), row.get("property", ""))].append((row, where))
     for (drug, prop), entries in chosen.items():
         n = sum(r.get("chosen") == "yes" for r, _ in entries)
-        if n != 1:
+        all_unknown = all(
+            r.get("note", "").lower().startswith(UNKNOWN_PREFIX) and not r.get("value")
+            for r, _ in entries
+        )
+        if n != 1 and not (n == 0 and all_unknown):
             out.add(
                 "consistency",
                 entries[0][1],
                 f"drug_properties: {drug}/{prop} has {n} rows with chosen=yes (need 1)",
             )
+    # a value may be left empty only on an explicit "unknown: <why>" row, never chosen
+    for row, where in zip(t.rows, t.lines, strict=True):
+        if not row.get("value") and not (
+            row.get("chosen") == "no" and row.get("note", "").lower().startswith(UNKNOWN_PREFIX)
+        ):
+            out.add(
+                "schema",
+                where,
+                "drug_properties.value is empty: give a value, or mark the row chosen=no with a "
+                f"note starting '{UNKNOWN_PREFIX}' that says why it is unknown",
+            )
+    # every drug or metabolite with a chosen PK model has an unbound fraction (or says why not)
+    _check_unbound_fraction(raw, out)
     # one canonical receptor per JAK-signalling cytokine
     canon = Counter(r["cytokine_id"] for r in raw["receptors"].rows if r.get("canonical") == "yes")
     receptors_of = {r["cytokine_id"] for r in raw["receptors"].rows}

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from jakpath.exposure.model import PKModel, pk_model
+from jakpath.exposure.model import PKModel, pk_model, resolve_formulations
 from jakpath.exposure.regimen import parse_regimen
 from jakpath.inhibition.pathways import DAY_H, resolve_pathways
 from jakpath.inhibition.potency import potency_map
@@ -133,7 +133,7 @@ def build_spec(
     spec = PopulationSpec(
         typical,
         cv,
-        regimen.dose_mg * 1e6 / model.mw_g_per_mol,
+        float(model.dose_amount(regimen.dose_mg)),  # nmol, x relative bioavailability
         regimen.interval_h,
         ic50,
         sd,
@@ -239,7 +239,7 @@ def population(
         raise ValueError("chunk must be positive")
     kb = kb or load_kb()
     drug_id = kb.drug_names.resolve(drug)
-    reg = parse_regimen(regimen).with_doses(None)
+    (reg,), _ = resolve_formulations(drug, [parse_regimen(regimen).with_doses(None)], kb)
     model = pk_model(drug_id, reg.formulation, kb)
     if model.observed:
         raise ValueError(
