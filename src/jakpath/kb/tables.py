@@ -15,6 +15,24 @@ JAK_IDS = ("JAK1", "JAK2", "JAK3", "TYK2")
 ENZYME_TARGETS = (*JAK_IDS, "TYK2_JH2")
 YES_NO = ("yes", "no")
 
+DRIVER_RULES: dict[str, int] = {
+    "approved_targeted": 1,
+    "trial_positive": 1,
+    "driver_mutation": 1,
+    "trial_mixed": 2,
+    "trial_supportive": 2,
+    "human_tissue": 2,
+    "trial_failed": 3,
+    "association": 3,
+    "inferred": 3,
+}
+"""Written rules that set a disease driver's rank (data/RULES.md), with the rank each gives.
+``driver_mutation`` gives rank 1, or 2 when the mutation activates the receptor in only a
+subset of patients or outside the disease's defining lineage (RULES.md)."""
+
+UPSTREAM_TIERS: dict[str, float] = {"A": 2.0, "B": 1.0, "C": 0.5}
+"""Evidence tier of an upstream-driver link -> units of share (data/RULES.md)."""
+
 
 @dataclass(frozen=True)
 class Column:
@@ -163,6 +181,8 @@ TABLES: dict[str, Table] = {
                 Column("cytokine_id", required=True, ref="cytokines.cytokine_id"),
                 Column("driver_cytokine_id", required=True, ref="cytokines.cytokine_id"),
                 Column("dependency_weight", "float", required=True, min_value=0, max_value=1),
+                Column("evidence_tier", required=True, choices=tuple(UPSTREAM_TIERS)),
+                Column("total_share", "float", required=True, min_value=0, max_value=1),
                 *_prov(),
                 _QUALITY,
                 Column("note"),
@@ -220,6 +240,7 @@ TABLES: dict[str, Table] = {
                 Column("cytokine_id", required=True, ref="cytokines.cytokine_id"),
                 Column("rank", "int", required=True, min_value=1, max_value=3),
                 Column("certainty", required=True, choices=("established", "uncertain")),
+                Column("rule", required=True, choices=tuple(DRIVER_RULES)),
                 Column("evidence_note"),
                 *_prov(numeric=False),
                 Column("note"),

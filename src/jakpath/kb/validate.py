@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jakpath.kb.load import RawTable, read_tables
-from jakpath.kb.tables import TABLES, Column
+from jakpath.kb.tables import DRIVER_RULES, TABLES, UPSTREAM_TIERS, Column
 
 # Expected units and plausible ranges of named quantities. A unit outside these sets is a
 # "unit" error; a value outside the range a "range" error (a typo or a unit slip, e.g. mL/min
@@ -190,6 +190,7 @@ def _check_consistency(raw: dict[str, RawTable], out: _Collector) -> None:
                 wheres[1],
                 f"pk_models: {drug}/{form} has {len(wheres)} chosen models (need 1)",
             )
+    _check_drivers(raw, out)
     # sources need an address
     src = raw["sources"]
     for row, where in zip(src.rows, src.lines, strict=True):
@@ -204,6 +205,69 @@ def _check_consistency(raw: dict[str, RawTable], out: _Collector) -> None:
         doi = row.get("doi", "")
         if doi and not doi.startswith("10."):
             out.add("type", where, f"source {row.get('source_id')}: doi {doi!r} must start 10.")
+
+
+UPSTREAM_WEIGHT_TOLERANCE = 0.001
+"""Allowed difference between an upstream weight and the value its written rule gives
+(weights are stored rounded to three decimals)."""
+
+
+def _check_drivers(raw: dict[str, RawTable], out: _Collector) -> None:
+    """Every disease has drivers; ranks and upstream weights follow their written rules."""
+    dd = raw["disease_drivers"]
+    with_drivers = {r.get("disease_id", "") for r in dd.rows}
+    dis = raw["diseases"]
+    for row, where in zip(dis.rows, dis.lines, strict=True):
+        if row.get("disease_id") not in with_drivers:
+            out.add(
+                "consistency",
+                where,
+                f"disease {row.get('disease_id')} has no drivers in disease_drivers.csv "
+                "(add cited drivers or remove the disease)",
+            )
+    for row, where in zip(dd.rows, dd.lines, strict=True):
+        rule, rank = row.get("rule", ""), row.get("rank", "")
+        if rule not in DRIVER_RULES or not rank.isdigit():
+            continue  # reported by the cell checks
+        allowed = {1, 2} if rule == "driver_mutation" else {DRIVER_RULES[rule]}
+        if int(rank) not in allowed:
+            out.add(
+                "consistency",
+                where,
+                f"disease_drivers: {row.get('disease_id')}/{row.get('cytokine_id')} has rank "
+                f"{rank} but rule {rule} gives rank {'/'.join(map(str, sorted(allowed)))} "
+                "(data/RULES.md)",
+            )
+    up = raw["upstream_drivers"]
+    units: dict[str, float] = defaultdict(float)
+    for row in up.rows:
+        units[row.get("cytokine_id", "")] += UPSTREAM_TIERS.get(row.get("evidence_tier", ""), 0.0)
+    totals: dict[str, float] = defaultdict(float)
+    for row, where in zip(up.rows, up.lines, strict=True):
+        cid, tier = row.get("cytokine_id", ""), row.get("evidence_tier", "")
+        try:
+            weight = float(row.get("dependency_weight", ""))
+            share = float(row.get("total_share", ""))
+        except ValueError:
+            continue  # reported by the cell checks
+        totals[cid] += weight
+        if tier not in UPSTREAM_TIERS or units[cid] <= 0:
+            continue
+        expected = share * UPSTREAM_TIERS[tier] / units[cid]
+        if abs(weight - expected) > UPSTREAM_WEIGHT_TOLERANCE:
+            out.add(
+                "consistency",
+                where,
+                f"upstream_drivers: {cid}<-{row.get('driver_cytokine_id')} weight {weight:g} but "
+                f"the tier rule gives {expected:.3f} (data/RULES.md)",
+            )
+    for cid, total in totals.items():
+        if total > 1.0 + UPSTREAM_WEIGHT_TOLERANCE:
+            out.add(
+                "consistency",
+                (up.files[0] if up.files else "upstream_drivers.csv", 0),
+                f"upstream_drivers: weights of {cid} sum to {total:g} (> 1)",
+            )
 
 
 def validate(
