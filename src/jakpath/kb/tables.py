@@ -30,6 +30,11 @@ DRIVER_RULES: dict[str, int] = {
 ``driver_mutation`` gives rank 1, or 2 when the mutation activates the receptor in only a
 subset of patients or outside the disease's defining lineage (RULES.md)."""
 
+APPROVAL_USES = ("chronic", "induction", "loading", "mpn", "acute", "topical")
+"""What an approved regimen is for (data/RULES.md section 3): chronic (maintenance) use, an
+induction or loading phase, myeloproliferative-neoplasm dosing, a short acute course, or a topical
+product (never ranked on plasma exposure)."""
+
 UPSTREAM_TIERS: dict[str, float] = {"A": 2.0, "B": 1.0, "C": 0.5}
 """Evidence tier of an upstream-driver link -> units of share (data/RULES.md)."""
 
@@ -438,6 +443,8 @@ TABLES: dict[str, Table] = {
                 Column("interval_h", "float", min_value=0, max_value=24 * 14),
                 Column("formulation", choices=("IR", "XR", "topical")),
                 Column("regimen_text"),
+                Column("use", required=True, choices=APPROVAL_USES),
+                Column("route", required=True, choices=("oral", "topical")),
                 *_prov(numeric=False),
                 Column("note"),
             ),

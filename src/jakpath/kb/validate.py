@@ -191,6 +191,22 @@ def _check_consistency(raw: dict[str, RawTable], out: _Collector) -> None:
                 f"pk_models: {drug}/{form} has {len(wheres)} chosen models (need 1)",
             )
     _check_drivers(raw, out)
+    # topical regimens are tagged topical everywhere (never ranked on plasma exposure)
+    ap = raw["approvals"]
+    for row, where in zip(ap.rows, ap.lines, strict=True):
+        flags = {
+            row.get("formulation") == "topical",
+            row.get("route") == "topical",
+            row.get("use") == "topical",
+        }
+        if len(flags) > 1:
+            out.add(
+                "consistency",
+                where,
+                f"approvals: {row.get('drug_id')}/"
+                f"{row.get('disease_id') or row.get('indication')}: "
+                "formulation, route and use must all be topical or none",
+            )
     # sources need an address
     src = raw["sources"]
     for row, where in zip(src.rows, src.lines, strict=True):
