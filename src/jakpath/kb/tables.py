@@ -35,6 +35,16 @@ APPROVAL_USES = ("chronic", "induction", "loading", "mpn", "acute", "topical")
 induction or loading phase, myeloproliferative-neoplasm dosing, a short acute course, or a topical
 product (never ranked on plasma exposure)."""
 
+LABEL_GRADE_WEIGHTS: dict[str, float] = {
+    "boxed_warning": 3.0,
+    "warnings_precautions": 2.0,
+    "adverse_reaction": 1.0,
+}
+"""Safety-class weight by the highest US-label grade at which the class appears (RULES.md s.4)."""
+
+SAFETY_LINK_WEIGHTS: dict[str, float] = {"primary": 1.0, "contributory": 0.5}
+"""Weight of a cytokine pathway's link to a safety class (RULES.md section 4)."""
+
 UPSTREAM_TIERS: dict[str, float] = {"A": 2.0, "B": 1.0, "C": 0.5}
 """Evidence tier of an upstream-driver link -> units of share (data/RULES.md)."""
 
@@ -458,6 +468,62 @@ TABLES: dict[str, Table] = {
                 *_prov(numeric=False),
             ),
             optional=True,
+        ),
+        Table(
+            "safety_classes",
+            (
+                Column("safety_class", required=True),
+                Column("name", required=True),
+                Column("description"),
+                Column(
+                    "label_grade",
+                    required=True,
+                    choices=("boxed_warning", "warnings_precautions", "adverse_reaction"),
+                ),
+                Column("weight", "float", required=True, min_value=0, max_value=10),
+                Column("drug_level", required=True, choices=YES_NO),
+                *_prov(),
+                _QUALITY,
+                Column("note"),
+            ),
+            key=("safety_class",),
+            numeric_value="weight",
+        ),
+        Table(
+            "safety_class_pathways",
+            (
+                Column("cytokine_id", required=True, ref="cytokines.cytokine_id"),
+                Column("safety_class", required=True, ref="safety_classes.safety_class"),
+                Column("link", required=True, choices=("primary", "contributory")),
+                Column("link_weight", "float", required=True, min_value=0, max_value=1),
+                *_prov(),
+                _QUALITY,
+                Column("note"),
+            ),
+            key=("cytokine_id", "safety_class"),
+            numeric_value="link_weight",
+        ),
+        Table(
+            "label_safety",
+            (
+                Column("drug_id", required=True, ref="drugs.drug_id"),
+                Column("agency", required=True, choices=("FDA", "EMA", "PMDA", "NMPA", "MHRA")),
+                Column("product"),
+                Column(
+                    "kind",
+                    required=True,
+                    choices=(
+                        "boxed_warning",
+                        "contraindication",
+                        "dose_limiting_toxicity",
+                        "warning",
+                    ),
+                ),
+                Column("text", required=True),
+                Column("safety_class", ref="safety_classes.safety_class"),
+                *_prov(),
+                Column("note"),
+            ),
         ),
         Table(
             "cases",

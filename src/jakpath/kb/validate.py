@@ -12,7 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jakpath.kb.load import RawTable, read_tables
-from jakpath.kb.tables import DRIVER_RULES, TABLES, UPSTREAM_TIERS, Column
+from jakpath.kb.tables import (
+    DRIVER_RULES,
+    LABEL_GRADE_WEIGHTS,
+    SAFETY_LINK_WEIGHTS,
+    TABLES,
+    UPSTREAM_TIERS,
+    Column,
+)
 
 # Expected units and plausible ranges of named quantities. A unit outside these sets is a
 # "unit" error; a value outside the range a "range" error (a typo or a unit slip, e.g. mL/min
@@ -191,6 +198,7 @@ def _check_consistency(raw: dict[str, RawTable], out: _Collector) -> None:
                 f"pk_models: {drug}/{form} has {len(wheres)} chosen models (need 1)",
             )
     _check_drivers(raw, out)
+    _check_safety(raw, out)
     # topical regimens are tagged topical everywhere (never ranked on plasma exposure)
     ap = raw["approvals"]
     for row, where in zip(ap.rows, ap.lines, strict=True):
@@ -284,6 +292,28 @@ def _check_drivers(raw: dict[str, RawTable], out: _Collector) -> None:
                 (up.files[0] if up.files else "upstream_drivers.csv", 0),
                 f"upstream_drivers: weights of {cid} sum to {total:g} (> 1)",
             )
+
+
+def _check_safety(raw: dict[str, RawTable], out: _Collector) -> None:
+    """Safety-class and pathway-link weights follow their written rules (RULES.md section 4)."""
+    for table, key, spec, column in (
+        ("safety_classes", "label_grade", LABEL_GRADE_WEIGHTS, "weight"),
+        ("safety_class_pathways", "link", SAFETY_LINK_WEIGHTS, "link_weight"),
+    ):
+        t = raw[table]
+        for row, where in zip(t.rows, t.lines, strict=True):
+            grade = row.get(key, "")
+            try:
+                value = float(row.get(column, ""))
+            except ValueError:
+                continue  # reported by the cell checks
+            if grade in spec and abs(value - spec[grade]) > 1e-9:
+                out.add(
+                    "consistency",
+                    where,
+                    f"{table}: {column}={value:g} but {key} {grade} gives {spec[grade]:g} "
+                    "(data/RULES.md section 4)",
+                )
 
 
 def validate(
