@@ -35,6 +35,20 @@ APPROVAL_USES = ("chronic", "induction", "loading", "mpn", "acute", "topical")
 induction or loading phase, myeloproliferative-neoplasm dosing, a short acute course, or a topical
 product (never ranked on plasma exposure)."""
 
+TRIAL_ENDPOINTS = (
+    "ACR20",
+    "ACR50",
+    "ACR70",
+    "PASI75",
+    "PASI90",
+    "clinical_remission",
+    "clinical_response",
+    "EASI75",
+    "HiSCR50",
+    "SALT20",
+)
+"""Responder endpoints of randomised trials stored in trial_outcomes.csv."""
+
 LABEL_GRADE_WEIGHTS: dict[str, float] = {
     "boxed_warning": 3.0,
     "warnings_precautions": 2.0,
@@ -524,6 +538,30 @@ TABLES: dict[str, Table] = {
                 *_prov(),
                 Column("note"),
             ),
+        ),
+        Table(
+            "trial_outcomes",
+            (
+                Column("outcome_id", required=True),
+                Column("drug_id", required=True, ref="drugs.drug_id"),
+                Column("dose_mg", "float", required=True, min_value=0, max_value=2000),
+                Column("interval_h", "float", required=True, min_value=1, max_value=24 * 14),
+                Column("formulation", required=True, choices=("IR", "XR", "topical")),
+                Column("disease_id", required=True, ref="diseases.disease_id"),
+                Column("endpoint", required=True, choices=TRIAL_ENDPOINTS),
+                Column("week", "float", required=True, min_value=1, max_value=104),
+                Column("active_rate_pct", "float", required=True, min_value=0, max_value=100),
+                Column("placebo_rate_pct", "float", required=True, min_value=0, max_value=100),
+                Column("n_active", "int", min_value=1, max_value=100000),
+                Column("n_placebo", "int", min_value=1, max_value=100000),
+                Column("trial", required=True),
+                Column("population"),
+                *_prov(),
+                _QUALITY,
+                Column("note"),
+            ),
+            key=("outcome_id",),
+            numeric_value="active_rate_pct",
         ),
         Table(
             "cases",

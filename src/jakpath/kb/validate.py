@@ -199,6 +199,21 @@ def _check_consistency(raw: dict[str, RawTable], out: _Collector) -> None:
             )
     _check_drivers(raw, out)
     _check_safety(raw, out)
+    # trial outcomes: regimens should be label doses of the drug (warning otherwise)
+    doses = {
+        (r.get("drug_id"), r.get("dose_mg"), r.get("interval_h")) for r in raw["approvals"].rows
+    }
+    to = raw["trial_outcomes"]
+    for row, where in zip(to.rows, to.lines, strict=True):
+        key = (row.get("drug_id"), row.get("dose_mg"), row.get("interval_h"))
+        if key not in doses:
+            out.add(
+                "consistency",
+                where,
+                f"trial_outcomes: {key[0]} {key[1]} mg every {key[2]} h is not an approved "
+                "regimen in approvals.csv",
+                severity="warning",
+            )
     # topical regimens are tagged topical everywhere (never ranked on plasma exposure)
     ap = raw["approvals"]
     for row, where in zip(ap.rows, ap.lines, strict=True):
