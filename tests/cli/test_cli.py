@@ -65,7 +65,6 @@ def test_disease_csv_has_weights():
         (("simulate", "pacritinib", "200 mg bid"), "no PK model"),
         (("inhibition", "deuruxolitinib", "8 mg bid"), "no PK model"),
         (("inhibition", "tofacitinib", "5 mg bid", "--pathway", "IL-17A"), "does not signal"),
-        (("rank", "myelofibrosis"), "no driver data"),
         (("rank", "psoriasis", "--include", "tofacitinib"), "DRUG REGIMEN"),
         (("explain", "psoriasis", "tofacitinib", "5 mg every 0 h"), "positive"),
     ],

@@ -127,10 +127,28 @@ def test_pareto_set():
     assert _pareto(cov, bur).tolist() == [True, True, True, False]
 
 
+def test_disease_without_drivers_raises(tmp_path):
+    # every shipped disease has drivers (kb validate enforces it); drop one disease's rows
+    import csv
+    import shutil
+
+    from jakpath.kb import load_kb
+    from jakpath.kb.load import default_data_dir
+
+    data = tmp_path / "data"
+    shutil.copytree(default_data_dir(), data)
+    path = data / "disease_drivers.csv"
+    with path.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([r for r in rows if r[0] != "myelofibrosis"])
+    loose = load_kb(data, strict=False)
+    with pytest.raises(NoDriverDataError, match="diseases with drivers"):
+        rank("myelofibrosis", kb=loose)
+
+
 def test_bad_input(kb):
     with pytest.raises(jakpath.UnknownNameError):
         rank("dermatomyosits", kb=kb)
-    with pytest.raises(NoDriverDataError, match="diseases with drivers"):
-        rank("myelofibrosis", kb=kb)
     with pytest.raises(jakpath.MissingDataError, match="no PK model for pacritinib"):
         rank("psoriasis", [("pacritinib", "200 mg bid")], kb=kb)

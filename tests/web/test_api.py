@@ -81,7 +81,6 @@ def test_rank_is_cached_and_decomposed(client):
             "time points",
         ),
         ("/api/inhibition?drug=tofacitinib&regimen=5 mg bid&pathways=IL17A", 422, "JAK"),
-        ("/api/rank?disease=myelofibrosis", 404, "driver"),
         ("/api/rank?disease=" + "x" * 500, 422, "disease"),
         ("/api/simulate?drug=tofacitinib", 422, "regimen"),
         ("/api/nope", 404, "Not Found"),

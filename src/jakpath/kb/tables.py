@@ -15,6 +15,53 @@ JAK_IDS = ("JAK1", "JAK2", "JAK3", "TYK2")
 ENZYME_TARGETS = (*JAK_IDS, "TYK2_JH2")
 YES_NO = ("yes", "no")
 
+DRIVER_RULES: dict[str, int] = {
+    "approved_targeted": 1,
+    "trial_positive": 1,
+    "driver_mutation": 1,
+    "trial_mixed": 2,
+    "trial_supportive": 2,
+    "human_tissue": 2,
+    "trial_failed": 3,
+    "association": 3,
+    "inferred": 3,
+}
+"""Written rules that set a disease driver's rank (data/RULES.md), with the rank each gives.
+``driver_mutation`` gives rank 1, or 2 when the mutation activates the receptor in only a
+subset of patients or outside the disease's defining lineage (RULES.md)."""
+
+APPROVAL_USES = ("chronic", "induction", "loading", "mpn", "acute", "topical")
+"""What an approved regimen is for (data/RULES.md section 3): chronic (maintenance) use, an
+induction or loading phase, myeloproliferative-neoplasm dosing, a short acute course, or a topical
+product (never ranked on plasma exposure)."""
+
+TRIAL_ENDPOINTS = (
+    "ACR20",
+    "ACR50",
+    "ACR70",
+    "PASI75",
+    "PASI90",
+    "clinical_remission",
+    "clinical_response",
+    "EASI75",
+    "HiSCR50",
+    "SALT20",
+)
+"""Responder endpoints of randomised trials stored in trial_outcomes.csv."""
+
+LABEL_GRADE_WEIGHTS: dict[str, float] = {
+    "boxed_warning": 3.0,
+    "warnings_precautions": 2.0,
+    "adverse_reaction": 1.0,
+}
+"""Safety-class weight by the highest US-label grade at which the class appears (RULES.md s.4)."""
+
+SAFETY_LINK_WEIGHTS: dict[str, float] = {"primary": 1.0, "contributory": 0.5}
+"""Weight of a cytokine pathway's link to a safety class (RULES.md section 4)."""
+
+UPSTREAM_TIERS: dict[str, float] = {"A": 2.0, "B": 1.0, "C": 0.5}
+"""Evidence tier of an upstream-driver link -> units of share (data/RULES.md)."""
+
 
 @dataclass(frozen=True)
 class Column:
@@ -163,6 +210,8 @@ TABLES: dict[str, Table] = {
                 Column("cytokine_id", required=True, ref="cytokines.cytokine_id"),
                 Column("driver_cytokine_id", required=True, ref="cytokines.cytokine_id"),
                 Column("dependency_weight", "float", required=True, min_value=0, max_value=1),
+                Column("evidence_tier", required=True, choices=tuple(UPSTREAM_TIERS)),
+                Column("total_share", "float", required=True, min_value=0, max_value=1),
                 *_prov(),
                 _QUALITY,
                 Column("note"),
@@ -220,6 +269,7 @@ TABLES: dict[str, Table] = {
                 Column("cytokine_id", required=True, ref="cytokines.cytokine_id"),
                 Column("rank", "int", required=True, min_value=1, max_value=3),
                 Column("certainty", required=True, choices=("established", "uncertain")),
+                Column("rule", required=True, choices=tuple(DRIVER_RULES)),
                 Column("evidence_note"),
                 *_prov(numeric=False),
                 Column("note"),
@@ -443,6 +493,8 @@ TABLES: dict[str, Table] = {
                 Column("interval_h", "float", min_value=0, max_value=24 * 14),
                 Column("formulation", choices=("IR", "XR", "topical")),
                 Column("regimen_text"),
+                Column("use", required=True, choices=APPROVAL_USES),
+                Column("route", required=True, choices=("oral", "topical")),
                 *_prov(numeric=False),
                 Column("note"),
             ),
@@ -456,6 +508,86 @@ TABLES: dict[str, Table] = {
                 *_prov(numeric=False),
             ),
             optional=True,
+        ),
+        Table(
+            "safety_classes",
+            (
+                Column("safety_class", required=True),
+                Column("name", required=True),
+                Column("description"),
+                Column(
+                    "label_grade",
+                    required=True,
+                    choices=("boxed_warning", "warnings_precautions", "adverse_reaction"),
+                ),
+                Column("weight", "float", required=True, min_value=0, max_value=10),
+                Column("drug_level", required=True, choices=YES_NO),
+                *_prov(),
+                _QUALITY,
+                Column("note"),
+            ),
+            key=("safety_class",),
+            numeric_value="weight",
+        ),
+        Table(
+            "safety_class_pathways",
+            (
+                Column("cytokine_id", required=True, ref="cytokines.cytokine_id"),
+                Column("safety_class", required=True, ref="safety_classes.safety_class"),
+                Column("link", required=True, choices=("primary", "contributory")),
+                Column("link_weight", "float", required=True, min_value=0, max_value=1),
+                *_prov(),
+                _QUALITY,
+                Column("note"),
+            ),
+            key=("cytokine_id", "safety_class"),
+            numeric_value="link_weight",
+        ),
+        Table(
+            "label_safety",
+            (
+                Column("drug_id", required=True, ref="drugs.drug_id"),
+                Column("agency", required=True, choices=("FDA", "EMA", "PMDA", "NMPA", "MHRA")),
+                Column("product"),
+                Column(
+                    "kind",
+                    required=True,
+                    choices=(
+                        "boxed_warning",
+                        "contraindication",
+                        "dose_limiting_toxicity",
+                        "warning",
+                    ),
+                ),
+                Column("text", required=True),
+                Column("safety_class", ref="safety_classes.safety_class"),
+                *_prov(),
+                Column("note"),
+            ),
+        ),
+        Table(
+            "trial_outcomes",
+            (
+                Column("outcome_id", required=True),
+                Column("drug_id", required=True, ref="drugs.drug_id"),
+                Column("dose_mg", "float", required=True, min_value=0, max_value=2000),
+                Column("interval_h", "float", required=True, min_value=1, max_value=24 * 14),
+                Column("formulation", required=True, choices=("IR", "XR", "topical")),
+                Column("disease_id", required=True, ref="diseases.disease_id"),
+                Column("endpoint", required=True, choices=TRIAL_ENDPOINTS),
+                Column("week", "float", required=True, min_value=1, max_value=104),
+                Column("active_rate_pct", "float", required=True, min_value=0, max_value=100),
+                Column("placebo_rate_pct", "float", required=True, min_value=0, max_value=100),
+                Column("n_active", "int", min_value=1, max_value=100000),
+                Column("n_placebo", "int", min_value=1, max_value=100000),
+                Column("trial", required=True),
+                Column("population"),
+                *_prov(),
+                _QUALITY,
+                Column("note"),
+            ),
+            key=("outcome_id",),
+            numeric_value="active_rate_pct",
         ),
         Table(
             "cases",

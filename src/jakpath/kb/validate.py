@@ -12,7 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jakpath.kb.load import RawTable, read_tables
-from jakpath.kb.tables import TABLES, Column
+from jakpath.kb.tables import (
+    DRIVER_RULES,
+    LABEL_GRADE_WEIGHTS,
+    SAFETY_LINK_WEIGHTS,
+    TABLES,
+    UPSTREAM_TIERS,
+    Column,
+)
 
 # Expected units and plausible ranges of named quantities. A unit outside these sets is a
 # "unit" error; a value outside the range a "range" error (a typo or a unit slip, e.g. mL/min
@@ -262,6 +269,39 @@ def _check_consistency(raw: dict[str, RawTable], out: _Collector) -> None:
                     where,
                     f"potency_curation: {row.get('record_id')} is not a record of {table}",
                 )
+    _check_drivers(raw, out)
+    _check_safety(raw, out)
+    # trial outcomes: regimens should be label doses of the drug (warning otherwise)
+    doses = {
+        (r.get("drug_id"), r.get("dose_mg"), r.get("interval_h")) for r in raw["approvals"].rows
+    }
+    to = raw["trial_outcomes"]
+    for row, where in zip(to.rows, to.lines, strict=True):
+        key = (row.get("drug_id"), row.get("dose_mg"), row.get("interval_h"))
+        if key not in doses:
+            out.add(
+                "consistency",
+                where,
+                f"trial_outcomes: {key[0]} {key[1]} mg every {key[2]} h is not an approved "
+                "regimen in approvals.csv",
+                severity="warning",
+            )
+    # topical regimens are tagged topical everywhere (never ranked on plasma exposure)
+    ap = raw["approvals"]
+    for row, where in zip(ap.rows, ap.lines, strict=True):
+        flags = {
+            row.get("formulation") == "topical",
+            row.get("route") == "topical",
+            row.get("use") == "topical",
+        }
+        if len(flags) > 1:
+            out.add(
+                "consistency",
+                where,
+                f"approvals: {row.get('drug_id')}/"
+                f"{row.get('disease_id') or row.get('indication')}: "
+                "formulation, route and use must all be topical or none",
+            )
     # sources need an address
     src = raw["sources"]
     for row, where in zip(src.rows, src.lines, strict=True):
@@ -276,6 +316,91 @@ def _check_consistency(raw: dict[str, RawTable], out: _Collector) -> None:
         doi = row.get("doi", "")
         if doi and not doi.startswith("10."):
             out.add("type", where, f"source {row.get('source_id')}: doi {doi!r} must start 10.")
+
+
+UPSTREAM_WEIGHT_TOLERANCE = 0.001
+"""Allowed difference between an upstream weight and the value its written rule gives
+(weights are stored rounded to three decimals)."""
+
+
+def _check_drivers(raw: dict[str, RawTable], out: _Collector) -> None:
+    """Every disease has drivers; ranks and upstream weights follow their written rules."""
+    dd = raw["disease_drivers"]
+    with_drivers = {r.get("disease_id", "") for r in dd.rows}
+    dis = raw["diseases"]
+    for row, where in zip(dis.rows, dis.lines, strict=True):
+        if row.get("disease_id") not in with_drivers:
+            out.add(
+                "consistency",
+                where,
+                f"disease {row.get('disease_id')} has no drivers in disease_drivers.csv "
+                "(add cited drivers or remove the disease)",
+            )
+    for row, where in zip(dd.rows, dd.lines, strict=True):
+        rule, rank = row.get("rule", ""), row.get("rank", "")
+        if rule not in DRIVER_RULES or not rank.isdigit():
+            continue  # reported by the cell checks
+        allowed = {1, 2} if rule == "driver_mutation" else {DRIVER_RULES[rule]}
+        if int(rank) not in allowed:
+            out.add(
+                "consistency",
+                where,
+                f"disease_drivers: {row.get('disease_id')}/{row.get('cytokine_id')} has rank "
+                f"{rank} but rule {rule} gives rank {'/'.join(map(str, sorted(allowed)))} "
+                "(data/RULES.md)",
+            )
+    up = raw["upstream_drivers"]
+    units: dict[str, float] = defaultdict(float)
+    for row in up.rows:
+        units[row.get("cytokine_id", "")] += UPSTREAM_TIERS.get(row.get("evidence_tier", ""), 0.0)
+    totals: dict[str, float] = defaultdict(float)
+    for row, where in zip(up.rows, up.lines, strict=True):
+        cid, tier = row.get("cytokine_id", ""), row.get("evidence_tier", "")
+        try:
+            weight = float(row.get("dependency_weight", ""))
+            share = float(row.get("total_share", ""))
+        except ValueError:
+            continue  # reported by the cell checks
+        totals[cid] += weight
+        if tier not in UPSTREAM_TIERS or units[cid] <= 0:
+            continue
+        expected = share * UPSTREAM_TIERS[tier] / units[cid]
+        if abs(weight - expected) > UPSTREAM_WEIGHT_TOLERANCE:
+            out.add(
+                "consistency",
+                where,
+                f"upstream_drivers: {cid}<-{row.get('driver_cytokine_id')} weight {weight:g} but "
+                f"the tier rule gives {expected:.3f} (data/RULES.md)",
+            )
+    for cid, total in totals.items():
+        if total > 1.0 + UPSTREAM_WEIGHT_TOLERANCE:
+            out.add(
+                "consistency",
+                (up.files[0] if up.files else "upstream_drivers.csv", 0),
+                f"upstream_drivers: weights of {cid} sum to {total:g} (> 1)",
+            )
+
+
+def _check_safety(raw: dict[str, RawTable], out: _Collector) -> None:
+    """Safety-class and pathway-link weights follow their written rules (RULES.md section 4)."""
+    for table, key, spec, column in (
+        ("safety_classes", "label_grade", LABEL_GRADE_WEIGHTS, "weight"),
+        ("safety_class_pathways", "link", SAFETY_LINK_WEIGHTS, "link_weight"),
+    ):
+        t = raw[table]
+        for row, where in zip(t.rows, t.lines, strict=True):
+            grade = row.get(key, "")
+            try:
+                value = float(row.get(column, ""))
+            except ValueError:
+                continue  # reported by the cell checks
+            if grade in spec and abs(value - spec[grade]) > 1e-9:
+                out.add(
+                    "consistency",
+                    where,
+                    f"{table}: {column}={value:g} but {key} {grade} gives {spec[grade]:g} "
+                    "(data/RULES.md section 4)",
+                )
 
 
 def validate(
