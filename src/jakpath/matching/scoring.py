@@ -1,18 +1,25 @@
-"""Disease matching: coverage of driving pathways, indirect coverage, burden, evidence, rank.
+"""Disease matching on three axes - mechanism, evidence, safety - kept apart and combined by rule.
 
-For a disease with driver weights ``w`` (rank-derived, summing to 1; see ``kb.weights``):
+For a disease with driver weights ``w`` (rank-derived by written rules, summing to 1; see
+``kb.weights`` and ``data/RULES.md``):
 
-- direct coverage ``= sum_{JAK drivers d} w_d * I_d`` with ``I_d`` the regimen's mean daily
-  inhibition of pathway ``d`` at steady state (``metric="trough"`` uses the trough instead);
-- indirect coverage ``= sum_{non-JAK drivers n} w_n * min(1, sum_u a_{n,u} * I_u)`` where
-  ``a_{n,u}`` is the curated dependency weight of ``n`` on its JAK-dependent upstream driver
-  ``u`` (``upstream_drivers.csv``): blocking the upstream cytokine removes that share;
-- coverage ``= direct + indirect`` (at most 1: every driver fully covered);
-- burden per safety class ``= mean I`` over the class's JAK pathways that do not drive this
-  disease (a pathway that drives the disease is a target, not a side effect);
-- score ``= coverage - BURDEN_PENALTY * mean burden over classes``.
+- **mechanism** (coverage, 0..1) ``= direct + indirect``: direct ``= sum_{JAK drivers d} w_d I_d``
+  with ``I_d`` the regimen's mean daily inhibition of pathway ``d`` at steady state
+  (``metric="trough"`` uses the trough); indirect ``= sum_{non-JAK drivers n} w_n
+  min(1, sum_u a_{n,u} I_u)`` through the curated upstream drivers ``u``;
+- **evidence** (0..1): the strongest design in the evidence registry for the drug in this
+  disease (``EVIDENCE_POINTS``: approved for the disease > randomised trial > open-label trial
+  > cohort > case series > case report > mechanism only, equal steps), with record and patient
+  counts;
+- **safety** (0..1, lower is better): pathway burden by safety class weighted by clinical
+  consequence, and the drug's label facts (boxed warnings, dose-limiting toxicities); see
+  :mod:`jakpath.matching.safety`;
+- **combined score** ``= AXIS_WEIGHTS["mechanism"] x mechanism + AXIS_WEIGHTS["evidence"] x
+  evidence - AXIS_WEIGHTS["safety"] x safety`` (the three axes count equally: a written rule,
+  nothing is fitted to outcomes). ``order`` shows each view alone.
 
-Every component is a column; the score is never shown alone.
+Candidates are the label doses for chronic use (:mod:`jakpath.matching.candidates`). Every
+component is a column; the score is never shown alone.
 """
 
 from __future__ import annotations
@@ -22,37 +29,51 @@ import functools
 import numpy as np
 import pandas as pd
 
-from jakpath.exposure.model import MissingDataError, pk_model
-from jakpath.exposure.regimen import Regimen, parse_regimen
+from jakpath.exposure.regimen import Regimen
 from jakpath.inhibition.pathways import DAY_H, pathway_inhibition_course
 from jakpath.inhibition.potency import potency_map
 from jakpath.kb import KnowledgeBase, load_kb
+from jakpath.matching.candidates import Candidate, candidates
 from jakpath.matching.evidence_level import evidence_summary
+from jakpath.matching.safety import class_pathways, label_burden, pathway_burden
 
-BURDEN_PENALTY = 0.5
-"""Weight of the mean off-target burden against coverage in the score (assumption: a unit of
-average off-target inhibition costs half a unit of driver coverage; the components are shown
-so users can rank by their own trade-off)."""
+EVIDENCE_POINTS = {
+    "approved": 1.0,
+    "randomised trial": 5 / 6,
+    "open-label trial": 4 / 6,
+    "cohort": 3 / 6,
+    "case series": 2 / 6,
+    "case report": 1 / 6,
+    "mechanism only": 0.0,
+}
+"""Evidence axis value of each level: equal steps down the design brief's hierarchy (a written
+rule; an approval for the disease is worth as much as full coverage of its drivers)."""
 
-SAFETY_CLASSES = ("haematopoiesis", "lymphocyte_nk", "antiviral", "metabolic_endocrine")
-"""Safety classes reported as burden columns (from ``cytokines.safety_class``)."""
+AXIS_WEIGHTS = {"mechanism": 1.0, "evidence": 1.0, "safety": 1.0}
+"""Weights of the three axes in the combined score (equal: a written rule, not fitted)."""
+
+ORDERS = ("combined", "mechanism", "evidence", "safety")
+"""Views of the ranking (``order=``)."""
+
+BURDEN_PENALTY = AXIS_WEIGHTS["safety"]
+"""Kept for callers of the first build: the weight of the safety axis in the score."""
 
 SUMMARY_COLUMNS = (
     "rank",
     "drug",
     "regimen",
     "score",
-    "direct_coverage",
-    "indirect_coverage",
-    "burden_haematopoiesis",
-    "burden_lymphocyte_nk",
-    "burden_antiviral",
-    "burden_metabolic_endocrine",
+    "coverage",
     "evidence_level",
     "evidence_records",
-    "pareto",
+    "evidence_patients",
+    "safety",
+    "burden",
+    "label_burden",
+    "approved_for_disease",
+    "flags",
 )
-"""The ranking's columns shown in tables and reports (the full frame has every driver term)."""
+"""The ranking's columns shown in tables and reports (the full frame has every term)."""
 
 STABILITY_SAMPLES = 200
 """Monte Carlo draws for the rank-stability figure."""
@@ -71,33 +92,9 @@ class NoDriverDataError(LookupError):
 
 @functools.lru_cache(maxsize=8)
 def approved_regimens(kb: KnowledgeBase) -> tuple[tuple[str, Regimen], ...]:
-    """Every distinct approved regimen (drug, dose, interval, formulation) with PK data."""
-    a = kb.approvals[kb.approvals.dose_mg.notna() & kb.approvals.interval_h.notna()]
-    out = []
-    seen = set()
-    for r in a.itertuples():
-        form = r.formulation or "IR"
-        key = (r.drug_id, float(r.dose_mg), float(r.interval_h), form)
-        if key in seen:
-            continue
-        seen.add(key)
-        try:
-            pk_model(r.drug_id, form, kb)
-        except MissingDataError:
-            continue
-        out.append((r.drug_id, Regimen(float(r.dose_mg), float(r.interval_h), form)))
-    return tuple(sorted(out, key=lambda x: (x[0], x[1].formulation, x[1].daily_dose_mg)))
-
-
-def _candidates(kb, regimens) -> list[tuple[str, Regimen, bool]]:
-    cands = [(d, r, False) for d, r in approved_regimens(kb)]
-    for drug, regimen in regimens or []:
-        drug_id = kb.drug_names.resolve(drug)
-        reg = parse_regimen(regimen).with_doses(None)
-        pk_model(drug_id, reg.formulation, kb)  # a clear error if PK data are missing
-        if not any(d == drug_id and r == reg for d, r, _ in cands):
-            cands.append((drug_id, reg, True))
-    return cands
+    """Every label regimen for chronic use with PK data (the default candidates)."""
+    cands, _ = candidates(kb, "")
+    return tuple((c.drug_id, c.regimen) for c in cands)
 
 
 def _inhibition_matrix(kb, cands, cytokines, step_h=0.05, metric="mean"):
@@ -108,10 +105,11 @@ def _inhibition_matrix(kb, cands, cytokines, step_h=0.05, metric="mean"):
     w /= w.sum()
     out = np.zeros((len(cands), len(cytokines)))
     by_drug: dict[tuple[str, str], list[int]] = {}
-    for i, (d, r, _) in enumerate(cands):
-        by_drug.setdefault((d, r.formulation), []).append(i)
+    for i, c in enumerate(cands):
+        by_drug.setdefault((c.drug_id, c.regimen.formulation), []).append(i)
     for (drug, _form), idx in by_drug.items():
-        inh, _, _ = pathway_inhibition_course(kb, drug, [cands[i][1] for i in idx], cytokines, t)
+        regs = [cands[i].regimen for i in idx]
+        inh, _, _ = pathway_inhibition_course(kb, drug, regs, cytokines, t)
         out[idx] = inh.min(axis=1) if metric == "trough" else np.einsum("stp,t->sp", inh, w)
     return out
 
@@ -134,41 +132,69 @@ def rank(
     *,
     kb: KnowledgeBase | None = None,
     metric: str = "mean",
+    order: str = "combined",
+    include=None,
     uncertainty: bool = False,
     stability: bool = True,
     seed: int = 0,
     store=None,
 ) -> pd.DataFrame:
-    """Rank JAK-inhibitor regimens for a disease, keeping every component of the score.
+    """Rank JAK-inhibitor regimens for a disease on mechanism, evidence and safety.
 
     Args:
         disease: disease name or synonym.
-        regimens: extra candidates as ``[(drug, regimen), ...]``; every approved regimen of
-            every drug with PK data is always included.
+        regimens: extra candidates as ``[(drug, regimen), ...]`` (flagged off-label where no
+            label approves them).
+        include: label uses left out by default to add back, flagged (``"induction"``,
+            ``"loading"``, ``"mpn"``, ``"acute"``, ``"all"``).
         metric: ``"mean"`` (mean daily inhibition) or ``"trough"``.
+        order: ``"combined"`` (default), ``"mechanism"``, ``"evidence"`` or ``"safety"``.
         stability: add rank-stability columns (driver weights and potencies varied).
         uncertainty: alias of ``stability`` kept for the population API.
         store: evidence store (or URL) the evidence levels are read from; default the
             user's store.
 
     Returns:
-        One row per candidate: rank, drug, regimen, score, direct and indirect coverage,
-        per-driver inhibition, burden per safety class, evidence level and counts, Pareto
-        membership, and (with stability) P(first), P(top 3) and the 90% rank interval.
+        One row per candidate: rank, drug, regimen, score and its three axes (coverage,
+        evidence, safety) with every term (per-driver inhibition, burden per safety class,
+        label burden, evidence level and counts), what the regimen is approved for, flags,
+        Pareto membership and, with stability, P(first), P(top 3) and the 90% rank interval.
+        ``attrs["notes"]`` says which label doses were left out and why.
     """
     if metric not in ("mean", "trough"):
         raise ValueError(f"metric must be 'mean' or 'trough', got {metric!r}")
+    if order not in ORDERS:
+        raise ValueError(f"order must be one of {', '.join(ORDERS)}, got {order!r}")
     kb = kb or load_kb()
     did, drivers, jak = _disease_setup(kb, disease)
-    cands = _candidates(kb, regimens)
+    cands, notes = candidates(kb, did, [*(include or []), *(regimens or [])])
+    if not cands:
+        raise LookupError(f"no candidate regimens with PK data for {did}")
     table = _components(kb, did, drivers, jak, cands, metric, store)
     if stability or uncertainty:
         table = table.join(_stability(kb, did, drivers, jak, cands, table, seed))
-    table = table.sort_values(["score", "direct_coverage"], ascending=False, kind="stable")
+    table = _order(table, order)
     table.insert(0, "rank", np.arange(1, len(table) + 1))
     table = table.reset_index(drop=True)
-    table.attrs.update(disease_id=did, data_version=kb.version, burden_penalty=BURDEN_PENALTY)
+    table.attrs.update(
+        disease_id=did,
+        data_version=kb.version,
+        burden_penalty=BURDEN_PENALTY,
+        order=order,
+        notes=notes,
+        axis_weights=dict(AXIS_WEIGHTS),
+    )
     return table
+
+
+def _order(table: pd.DataFrame, order: str) -> pd.DataFrame:
+    keys = {
+        "combined": (["score", "coverage"], [False, False]),
+        "mechanism": (["coverage", "safety"], [False, True]),
+        "evidence": (["evidence", "evidence_patients", "coverage"], [False, False, False]),
+        "safety": (["safety", "coverage"], [True, False]),
+    }[order]
+    return table.sort_values(keys[0], ascending=keys[1], kind="stable")
 
 
 def _pathway_sets(kb, did, drivers, jak):
@@ -176,24 +202,16 @@ def _pathway_sets(kb, did, drivers, jak):
     ups = kb.upstream_drivers[kb.upstream_drivers.cytokine_id.isin(driver_ids - jak)]
     direct = [c for c in drivers.cytokine_id if c in jak]
     upstream = sorted(set(ups.driver_cytokine_id) & jak)
-    cyt = kb.cytokines.set_index("cytokine_id")
-    classes = {
-        c: sorted(
-            x
-            for x in cyt.index[(cyt.safety_class == c) & (cyt.jak_signalling == "yes")]
-            if x not in driver_ids
-        )
-        for c in SAFETY_CLASSES
-    }
-    needed = sorted(set(direct) | set(upstream) | {x for v in classes.values() for x in v})
+    classes = class_pathways(kb, driver_ids)
+    needed = sorted(set(direct) | set(upstream) | {c for v in classes.values() for c, _ in v})
     return direct, ups, classes, needed
 
 
-def _terms(inh, idx, jak, drivers, ups, classes):
-    """Weight-free score terms from an inhibition array (..., pathways).
+def _terms(inh, idx, jak, drivers, ups):
+    """Per-driver coverage terms from an inhibition array (..., pathways).
 
-    Returns the per-driver coverage term (inhibition of a JAK driver, or the upstream reach of
-    a non-JAK driver) stacked on the last axis in ``drivers`` order, and the burden per class.
+    Returns the per-driver term (inhibition of a JAK driver, or the upstream reach of a non-JAK
+    driver) stacked on the last axis in ``drivers`` order, and the reach per non-JAK driver.
     """
     reach = {}
     for n, g in ups.groupby("cytokine_id"):
@@ -207,58 +225,82 @@ def _terms(inh, idx, jak, drivers, ups, classes):
         inh[..., idx[c]] if c in jak else reach.get(c, np.zeros(inh.shape[:-1]))
         for c in drivers.cytokine_id
     ]
-    burden = {
-        c: (np.mean([inh[..., idx[p]] for p in ps], axis=0) if ps else np.zeros(inh.shape[:-1]))
-        for c, ps in classes.items()
+    return np.stack(cols, axis=-1), reach
+
+
+def _score(coverage, evidence, safety):
+    """Combined score from the three axes (arrays broadcast)."""
+    return (
+        AXIS_WEIGHTS["mechanism"] * coverage
+        + AXIS_WEIGHTS["evidence"] * evidence
+        - AXIS_WEIGHTS["safety"] * safety
+    )
+
+
+def _evidence_of(ev: dict, drug: str) -> dict:
+    e = ev.get(drug, {})
+    level = e.get("evidence_level", "mechanism only")
+    return {
+        "evidence_level": level,
+        "evidence": EVIDENCE_POINTS.get(level, 0.0),
+        "evidence_records": int(e.get("evidence_records", 0)),
+        "evidence_patients": int(e.get("evidence_patients", 0)),
+        "evidence_detail": e.get("evidence_detail", ""),
     }
-    return np.stack(cols, axis=-1), reach, burden
 
 
-def _score(terms, weights, burden):
-    """Score from driver terms (..., drivers), weights (..., drivers) and burden per class."""
-    mean_burden = np.mean(list(burden.values()), axis=0)
-    return np.sum(terms * weights, axis=-1) - BURDEN_PENALTY * mean_burden
-
-
-def _components(kb, did, drivers, jak, cands, metric, store=None):
+def _components(kb, did, drivers, jak, cands: list[Candidate], metric, store=None):
     direct_ids, ups, classes, needed = _pathway_sets(kb, did, drivers, jak)
     inh = _inhibition_matrix(kb, cands, needed, metric=metric)
     idx = {c: i for i, c in enumerate(needed)}
-    terms, per_nonjak, burden = _terms(inh, idx, jak, drivers, ups, classes)
+    terms, per_nonjak = _terms(inh, idx, jak, drivers, ups)
+    per_class, burden = pathway_burden(kb, inh, idx, classes)
     w = drivers.weight.to_numpy()
     is_jak = drivers.cytokine_id.isin(jak).to_numpy()
     direct = terms[:, is_jak] @ w[is_jak]
     indirect = terms[:, ~is_jak] @ w[~is_jak]
-    score = _score(terms, w, burden)
     ev = evidence_summary(kb, did, store)
     pots = potency_map(kb)
     rows = []
-    for i, (drug, reg, user) in enumerate(cands):
-        e = ev.get(
-            drug, {"evidence_level": "mechanism only", "evidence_records": 0, "evidence_detail": ""}
-        )
+    for i, c in enumerate(cands):
+        e = _evidence_of(ev, c.drug_id)
+        lab, lab_flags = label_burden(kb, c.drug_id)
+        safety = 0.5 * (burden[i] + lab)
+        coverage = direct[i] + indirect[i]
+        unknown = [d for d in direct_ids if pots[(c.drug_id, d)].tier == "unknown"]
+        flags = [*c.flags, *lab_flags]
+        if unknown:
+            flags.append("potency unknown for driver(s): " + ", ".join(unknown))
+        if pots[(c.drug_id, direct_ids[0])].fu_assumed if direct_ids else False:
+            flags.append("unbound fraction assumed")
         row = {
-            "drug": drug,
-            "regimen": reg.label(),
-            "user_regimen": user,
-            "score": score[i],
+            "drug": c.drug_id,
+            "regimen": c.regimen.label(),
+            "user_regimen": c.user,
+            "score": float(_score(coverage, e["evidence"], safety)),
+            "coverage": coverage,
             "direct_coverage": direct[i],
             "indirect_coverage": indirect[i],
-            "coverage": direct[i] + indirect[i],
+            **e,
+            "safety": safety,
+            "burden": burden[i],
+            "label_burden": lab,
+            "approved_for_disease": bool(c.approved_for_disease),
+            "approved_for": "; ".join(c.approved_for) or "not approved at this dose",
+            "uses": ", ".join(sorted(c.uses)) or "off-label",
+            "flags": flags,
         }
-        for c in direct_ids:
-            row[f"inh_{c}"] = inh[i, idx[c]]
+        for d in direct_ids:
+            row[f"inh_{d}"] = inh[i, idx[d]]
         for n, reach in per_nonjak.items():
             row[f"indirect_{n}"] = reach[i]
-        for c in classes:
-            row[f"burden_{c}"] = burden[c][i] if classes[c] else 0.0
-        row["burden_total"] = float(np.mean([row[f"burden_{c}"] for c in classes]))
-        tiers = sorted({pots[(drug, c)].tier for c in direct_ids})
-        row["potency_tiers"] = ", ".join(tiers)
-        row.update(e)
+        for cls in classes:
+            row[f"burden_{cls}"] = per_class[cls][i]
+        row["burden_total"] = burden[i]
+        row["potency_tiers"] = ", ".join(sorted({pots[(c.drug_id, d)].tier for d in direct_ids}))
         rows.append(row)
     df = pd.DataFrame(rows)
-    df["pareto"] = _pareto(df.coverage.to_numpy(), df.burden_total.to_numpy())
+    df["pareto"] = _pareto(df.coverage.to_numpy(), df.safety.to_numpy())
     return df
 
 
@@ -272,7 +314,11 @@ def _pareto(coverage, burden) -> np.ndarray:
 
 
 def _stability(kb, did, drivers, jak, cands, table, seed) -> pd.DataFrame:
-    """Rank distribution when driver weights and potencies vary within their stated bounds."""
+    """Rank distribution when driver weights and potencies vary within their stated bounds.
+
+    Potencies vary by their tier's uncertainty (unknown pathways by a wide interval); the
+    evidence axis and the label burden are fixed facts.
+    """
     rng = np.random.default_rng(seed)
     direct_ids, ups, classes, needed = _pathway_sets(kb, did, drivers, jak)
     idx = {c: i for i, c in enumerate(needed)}
@@ -284,20 +330,24 @@ def _stability(kb, did, drivers, jak, cands, table, seed) -> pd.DataFrame:
     n, k = len(cands), STABILITY_SAMPLES
     inh = np.zeros((k, n, len(needed)))
     by_drug: dict[tuple[str, str], list[int]] = {}
-    for i, (d, r, _) in enumerate(cands):
-        by_drug.setdefault((d, r.formulation), []).append(i)
+    for i, c in enumerate(cands):
+        by_drug.setdefault((c.drug_id, c.regimen.formulation), []).append(i)
     for (drug, _form), ids in by_drug.items():
         # x = C / IC50 at the typical potencies; a potency factor f divides x
-        base, _, _ = pathway_inhibition_course(kb, drug, [cands[i][1] for i in ids], needed, t)
-        x = base / (1.0 - base)
+        regs = [cands[i].regimen for i in ids]
+        base, _, _ = pathway_inhibition_course(kb, drug, regs, needed, t)
+        x = base / np.clip(1.0 - base, 1e-12, None)
         sd = np.array([pots[(drug, c)].log10_sd for c in needed])
         f = 10.0 ** (rng.standard_normal((k, len(needed))) * sd)
         xs = x[None] / f[:, None, None, :]
         inh[:, ids, :] = np.einsum("kstp,t->ksp", xs / (1.0 + xs), tw)
     w = drivers.weight.to_numpy() * np.exp(rng.normal(0, DRIVER_WEIGHT_LOG_SD, (k, len(drivers))))
     w /= w.sum(axis=1, keepdims=True)
-    terms, _, burden = _terms(inh, idx, jak, drivers, ups, classes)  # (k, n, drivers)
-    scores = _score(terms, w[:, None, :], burden)
+    terms, _ = _terms(inh, idx, jak, drivers, ups)  # (k, n, drivers)
+    _, burden = pathway_burden(kb, inh, idx, classes)  # (k, n)
+    coverage = np.sum(terms * w[:, None, :], axis=-1)
+    safety = 0.5 * (burden + table.label_burden.to_numpy()[None, :])
+    scores = _score(coverage, table.evidence.to_numpy()[None, :], safety)
     ranks = (-scores).argsort(axis=1).argsort(axis=1) + 1
     return pd.DataFrame(
         {
