@@ -142,6 +142,6 @@ def test_disease_page_shows_evidence_summary_with_exact_intervals(client):
     text = client.get("/disease/dermatomyositis").text
     assert 'id="evidence-summary"' in text
     body = client.get("/api/evidence/summary?disease=dermatomyositis").json()
-    row = next(r for r in body["rows"] if r["drug_id"] == "upadacitinib")
+    row = next(r for r in body["rows"] if r["drug_id"] == "tofacitinib")
     low, high = clopper_pearson(row["responders"], row["evaluable_patients"])
     assert row["response_ci_low"] == pytest.approx(low) and f"{low:.2f}" in text

@@ -1,4 +1,4 @@
-"""``jakpath cases``: the evidence registry (list, add, import, export, summary).
+"""``jakpath cases``: the evidence registry (list, add, import, export, summary, map).
 
 Every command takes ``--db URL`` (default ``$JAKPATH_DATABASE_URL`` or the SQLite file in the
 user's data directory). Bad input (unknown disease or drug, impossible values, patient
@@ -23,10 +23,12 @@ from jakpath.evidence import (
     ImportValidationError,
     InvalidRecordError,
     StoreError,
+    evidence_map,
     export_cases,
     import_file,
     list_cases,
     open_store,
+    plot_map,
     plot_summary,
     summary,
 )
@@ -63,6 +65,13 @@ FLAGS = {
     "time_to_response_weeks": "--time-to-response-weeks",
     "outcome": "--outcome",
     "outcome_text": "--outcome-text",
+    "outcome_measure": "--outcome-measure",
+    "n_complete": "--n-complete",
+    "n_partial": "--n-partial",
+    "n_none": "--n-none",
+    "counts_basis": "--counts-basis",
+    "duration": "--duration",
+    "duration_weeks": "--duration-weeks",
     "adverse_events": "--adverse-events",
     "follow_up": "--follow-up",
     "follow_up_weeks": "--follow-up-weeks",
@@ -79,11 +88,12 @@ FLAGS = {
 TABLE_COLUMNS = [
     "case_id",
     "disease_id",
-    "drug_id",
+    "drug",
     "dose_mg",
     "interval_h",
     "n_patients",
     "outcome",
+    "responders",
     "study_type",
     "source_ids",
     "origin",
@@ -173,7 +183,10 @@ def add_command(
     disease: str = typer.Option(None, "--disease", help="Disease id or name (required)."),
     drug: str = typer.Option(None, "--drug", help="Drug id, name, brand or code (required)."),
     outcome: str = typer.Option(
-        None, "--outcome", help="complete, partial, none, worse, mixed, not_reported (required)."
+        None,
+        "--outcome",
+        help="complete, partial, none, worse, mixed, not_reported (required unless the "
+        "responder counts are given; then it must agree with them).",
     ),
     study_type: str = typer.Option(
         None,
@@ -198,6 +211,18 @@ def add_command(
         None, "--time-to-response-weeks", help="Weeks from treatment start to response."
     ),
     outcome_text: str = typer.Option(None, "--outcome-text", help="The source's own words."),
+    outcome_measure: str = typer.Option(
+        None, "--outcome-measure", help="What response means, e.g. 'EASI-75 at week 16'."
+    ),
+    n_complete: int = typer.Option(None, "--n-complete", help="Patients with complete response."),
+    n_partial: int = typer.Option(
+        None, "--n-partial", help="Patients who responded, not completely."
+    ),
+    n_none: int = typer.Option(None, "--n-none", help="Patients without response (or worse)."),
+    counts_basis: str = typer.Option(
+        None, "--counts-basis", help="reported (counted in the source) or derived (from a %)."
+    ),
+    duration: str = typer.Option(None, "--duration", help="Treatment duration, e.g. '16 weeks'."),
     adverse_events: str = typer.Option(None, "--adverse-events", help="Adverse events."),
     follow_up: str = typer.Option(None, "--follow-up", help="Follow-up as reported."),
     follow_up_weeks: float = typer.Option(None, "--follow-up-weeks", help="Follow-up, weeks."),
@@ -227,6 +252,12 @@ def add_command(
         "time_to_response_weeks": time_to_response_weeks,
         "outcome": outcome,
         "outcome_text": outcome_text,
+        "outcome_measure": outcome_measure,
+        "n_complete": n_complete,
+        "n_partial": n_partial,
+        "n_none": n_none,
+        "counts_basis": counts_basis,
+        "duration": duration,
         "adverse_events": adverse_events,
         "follow_up": follow_up,
         "follow_up_weeks": follow_up_weeks,
@@ -246,7 +277,10 @@ def add_command(
             "open_label_trial)",
             "source_ids": "Source id",
         }
+        counted = any(data[f] is not None for f in ("n_complete", "n_partial", "n_none"))
         for field, question in questions.items():
+            if field == "outcome" and counted:
+                continue
             if not data[field]:
                 data[field] = typer.prompt(question)
         if not data["doi"] and not data["pmid"]:
@@ -308,7 +342,7 @@ def _ci(k: int, n: int, low: float, high: float) -> str:
 def _compact(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "drug": df.drug_id,
+            "drug": df.drug,
             "records": df.records,
             "patients": df.patients,
             "response (CI)": [
@@ -324,7 +358,12 @@ def _compact(df: pd.DataFrame) -> pd.DataFrame:
                 )
                 for r in df.itertuples()
             ],
-            "no n": df.records_without_n,
+            "complete/partial/none": [
+                f"{r.complete_responders}/{r.partial_responders}/{r.non_responders}"
+                for r in df.itertuples()
+            ],
+            "no counts": df.records_without_counts,
+            "best design": df.best_design,
             "study types": df.study_types.str.replace(";", ", "),
         }
     )
@@ -354,4 +393,36 @@ def summary_command(
         emit(df, fmt, version=store.kb.version)
     if plot is not None:
         plot_summary(df, plot)
+        err_console.print(f"wrote {plot}", highlight=False)
+
+
+@app.command("map")
+@handles_errors
+def map_command(
+    plot: Path = typer.Option(None, "--plot", help="Map figure to this .png or .svg file."),
+    origin: str = typer.Option(None, "--origin", help="Only kb (shipped) or user records."),
+    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table, json or csv"),
+    db: str = DB_OPT,
+):
+    """The evidence map: disease x drug, with records, patients and the strongest design."""
+    if plot is not None and plot.suffix.lower() not in (".png", ".svg"):
+        raise ValueError(f"--plot must end in .png or .svg, got {plot.name!r}")
+    if origin is not None and origin not in ("kb", "user"):
+        raise ValueError(f"--origin must be kb or user, got {origin!r}")
+    store = _store(db)
+    df = evidence_map(store, origin=origin)
+    if fmt == Format.table:
+        shown = df[
+            ["disease", "drug_label", "records", "patients", "responders", "evaluable_patients"]
+            + ["best_design"]
+        ].rename(columns={"drug_label": "drug", "evaluable_patients": "evaluable"})
+        title = (
+            f"Evidence map: {df.disease.nunique()} disease(s), {int(df.records.sum())} record(s)"
+        )
+        emit(shown, fmt, title=title, version=store.kb.version)
+        console.print(f"[dim]{escape(df.attrs['caveat'])}[/]", highlight=False)
+    else:
+        emit(df, fmt, version=store.kb.version)
+    if plot is not None:
+        plot_map(df, plot)
         err_console.print(f"wrote {plot}", highlight=False)

@@ -9,6 +9,8 @@ identifiers, and are read back as DataFrames::
     evidence.add_case({...}, added_by="alice")
     evidence.import_file("cases.csv")
     evidence.summary("dermatomyositis")
+    evidence.evidence_summary_by_drug("dermatomyositis")   # the ranking's evidence axis
+    evidence.evidence_map()                                 # disease x drug
 """
 
 from __future__ import annotations
@@ -22,7 +24,22 @@ from jakpath.evidence.importers import (
     RowProblem,
     import_file,
 )
-from jakpath.evidence.models import OUTCOMES, OUTPUT_FIELDS, RECORD_FIELDS, STUDY_TYPES
+from jakpath.evidence.levels import EVIDENCE_LEVELS, STUDY_LEVEL
+from jakpath.evidence.models import (
+    COUNT_FIELDS,
+    DESIGN_ORDER,
+    OUTCOMES,
+    OUTPUT_FIELDS,
+    RECORD_FIELDS,
+    STUDY_TYPES,
+)
+from jakpath.evidence.overview import (
+    BY_DRUG_COLUMNS,
+    MAP_COLUMNS,
+    evidence_map,
+    evidence_summary_by_drug,
+    plot_map,
+)
 from jakpath.evidence.queries import evidence_counts, export_cases, list_cases
 from jakpath.evidence.store import (
     AddResult,
@@ -32,7 +49,13 @@ from jakpath.evidence.store import (
     open_store,
     resolve_store,
 )
-from jakpath.evidence.summary import clopper_pearson, plot_summary, summary
+from jakpath.evidence.summary import (
+    best_design,
+    clopper_pearson,
+    plot_summary,
+    record_counts,
+    summary,
+)
 from jakpath.evidence.validate import (
     CaseInput,
     FieldProblem,
@@ -53,6 +76,12 @@ def add_case(
 
 
 __all__ = [
+    "BY_DRUG_COLUMNS",
+    "COUNT_FIELDS",
+    "DESIGN_ORDER",
+    "EVIDENCE_LEVELS",
+    "MAP_COLUMNS",
+    "STUDY_LEVEL",
     "OUTCOMES",
     "OUTPUT_FIELDS",
     "RECORD_FIELDS",
@@ -68,15 +97,20 @@ __all__ = [
     "RowProblem",
     "StoreError",
     "add_case",
+    "best_design",
     "clopper_pearson",
     "default_url",
     "evidence_counts",
+    "evidence_map",
+    "evidence_summary_by_drug",
     "export_cases",
     "find_identifier",
     "import_file",
     "list_cases",
     "open_store",
+    "plot_map",
     "plot_summary",
+    "record_counts",
     "resolve_store",
     "summary",
     "validate_record",

@@ -1,20 +1,40 @@
-"""Evidence level per drug for one disease: approvals first, then the strongest study type."""
+"""Evidence level per drug for one disease: approvals first, then the strongest study design."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-EVIDENCE_LEVELS = ("approved", "randomised trial", "case series", "case report", "mechanism only")
-"""Evidence levels, strongest first."""
+EVIDENCE_LEVELS = (
+    "approved",
+    "randomised trial",
+    "open-label trial",
+    "cohort",
+    "case series",
+    "case report",
+    "mechanism only",
+)
+"""Evidence levels, strongest first (the design brief's order)."""
 
 STUDY_LEVEL = {
     "randomised_trial": "randomised trial",
-    "open_label_trial": "case series",
-    "cohort": "case series",
+    "open_label_trial": "open-label trial",
+    "cohort": "cohort",
     "case_series": "case series",
     "case_report": "case report",
 }
-"""Evidence level of each study type; cohorts and open-label trials count as case series."""
+"""Evidence level of each study type."""
+
+
+def _counts_text(g: pd.DataFrame) -> str:
+    from jakpath.evidence.summary import summarise_records  # summary imports queries
+
+    s = summarise_records(g).iloc[0]
+    if not s.evaluable_patients:
+        return "responders not reported"
+    return (
+        f"{s.responders}/{s.evaluable_patients} evaluable responded "
+        f"({s.complete_responders} complete)"
+    )
 
 
 def evidence_levels(approvals: pd.DataFrame, cases: pd.DataFrame) -> dict[str, dict]:
@@ -23,7 +43,9 @@ def evidence_levels(approvals: pd.DataFrame, cases: pd.DataFrame) -> dict[str, d
     Args:
         approvals: the disease's approval rows (``drug_id``, ``agency``, ``year``).
         cases: the disease's case/study records (``drug_id``, ``study_type``, ``n_patients``,
-            ``source_ids``).
+            ``source_ids``; responder counts and ``outcome`` when present). A record naming
+            several drugs (``a;b``, the source does not say which patient had which) is keyed
+            by that combined id and credits neither drug alone.
     """
     out: dict[str, dict] = {}
     for drug, g in approvals.groupby("drug_id"):
@@ -44,8 +66,12 @@ def evidence_levels(approvals: pd.DataFrame, cases: pd.DataFrame) -> dict[str, d
             entry["evidence_level"] = best
         entry["evidence_records"] += len(g)
         patients = int(pd.to_numeric(g.n_patients, errors="coerce").fillna(0).sum())
-        detail = f"{len(g)} record(s), {patients} patient(s): " + "; ".join(
-            f"{r.study_type} ({r.source_ids})" for r in g.itertuples()
+        counted = _counts_text(g) if "n_complete" in g.columns else ""
+        detail = (
+            f"{len(g)} record(s), {patients} patient(s)"
+            + (f", {counted}" if counted else "")
+            + ": "
+            + "; ".join(f"{r.study_type} ({r.source_ids})" for r in g.itertuples())
         )
         entry["evidence_detail"] = "; ".join(filter(None, [entry["evidence_detail"], detail]))
     return out

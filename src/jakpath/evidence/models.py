@@ -23,10 +23,25 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 OUTCOMES = ("complete", "partial", "none", "worse", "mixed", "not_reported")
-"""Outcome scale of a record, best first; the source's own words go to ``outcome_text``."""
+"""Outcome scale of a record, best first; the source's own words go to ``outcome_text``.
+
+``mixed`` means some patients responded and some did not; the responder counts
+(``n_complete``, ``n_partial``, ``n_none``) say how many of each.
+"""
 
 STUDY_TYPES = ("case_report", "case_series", "cohort", "randomised_trial", "open_label_trial")
 """Study designs a record can come from."""
+
+DESIGN_ORDER = ("randomised_trial", "open_label_trial", "cohort", "case_series", "case_report")
+"""Study designs, strongest first (the order ``best_design`` picks from)."""
+
+COUNTS_BASIS = ("reported", "derived")
+"""How a record's responder counts were obtained: counted in the source, or derived from a
+percentage of the stated number of patients (rounded; the ``note`` shows the arithmetic)."""
+
+DRUG_SEPARATOR = ";"
+"""Separates the drugs of a record whose source does not say which patient had which drug
+(``upadacitinib;tofacitinib`` = "upadacitinib or tofacitinib")."""
 
 ORIGINS = ("kb", "user")
 """Where a record came from: shipped with the knowledge base, or added by a user."""
@@ -73,6 +88,13 @@ class CaseRecord(Base):
     time_to_response_weeks: Mapped[float | None] = mapped_column(Float)
     outcome: Mapped[str] = mapped_column(String(16), index=True)
     outcome_text: Mapped[str | None] = mapped_column(Text)
+    outcome_measure: Mapped[str | None] = mapped_column(Text)
+    n_complete: Mapped[int | None] = mapped_column(Integer)
+    n_partial: Mapped[int | None] = mapped_column(Integer)
+    n_none: Mapped[int | None] = mapped_column(Integer)
+    counts_basis: Mapped[str | None] = mapped_column(String(16))
+    duration: Mapped[str | None] = mapped_column(Text)
+    duration_weeks: Mapped[float | None] = mapped_column(Float)
     adverse_events: Mapped[str | None] = mapped_column(Text)
     follow_up: Mapped[str | None] = mapped_column(Text)
     follow_up_weeks: Mapped[float | None] = mapped_column(Float)
@@ -98,6 +120,15 @@ class CaseRecord(Base):
         ),
         CheckConstraint("follow_up_weeks IS NULL OR follow_up_weeks >= 0", name="follow_up"),
         CheckConstraint("origin = 'kb' OR added_by IS NOT NULL", name="user_added_by"),
+        CheckConstraint(
+            "(n_complete IS NULL OR n_complete >= 0) AND (n_partial IS NULL OR n_partial >= 0)"
+            " AND (n_none IS NULL OR n_none >= 0)",
+            name="counts",
+        ),
+        CheckConstraint(
+            "counts_basis IS NULL OR " + _in("counts_basis", COUNTS_BASIS), name="counts_basis"
+        ),
+        CheckConstraint("duration_weeks IS NULL OR duration_weeks >= 0", name="duration"),
         Index("ix_evidence_cases_disease_drug", "disease_id", "drug_id"),
     )
 
@@ -128,6 +159,13 @@ RECORD_FIELDS = (
     "time_to_response_weeks",
     "outcome",
     "outcome_text",
+    "outcome_measure",
+    "n_complete",
+    "n_partial",
+    "n_none",
+    "counts_basis",
+    "duration",
+    "duration_weeks",
     "adverse_events",
     "follow_up",
     "follow_up_weeks",
@@ -140,5 +178,23 @@ RECORD_FIELDS = (
 )
 """Fields a user supplies (import, ``add``); ``origin``, ``added_by`` and ``added_at`` are set."""
 
-OUTPUT_FIELDS = (*RECORD_FIELDS, "origin", "added_by", "added_at")
+COUNT_FIELDS = ("n_complete", "n_partial", "n_none")
+"""Responder counts of a record: complete, partial (responded, not completely) and none
+(no response or worse). Empty = not reported."""
+
+NEW_IN_0002 = (
+    "outcome_measure",
+    *COUNT_FIELDS,
+    "counts_basis",
+    "duration",
+    "duration_weeks",
+)
+"""Fields added by migration 0002 (left out of a record's content hash while empty, so records
+stored before it keep their hash)."""
+
+DERIVED_OUTPUT_FIELDS = ("drug", "responders")
+"""Read-only columns of query results: ``drug`` (``a or b`` for a record naming several drugs)
+and ``responders`` (``"3 complete, 2 partial, 1 none"`` or ``"not reported"``)."""
+
+OUTPUT_FIELDS = (*RECORD_FIELDS, *DERIVED_OUTPUT_FIELDS, "origin", "added_by", "added_at")
 """Columns of query results and exports, in order."""

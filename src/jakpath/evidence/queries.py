@@ -9,11 +9,19 @@ from datetime import UTC
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from jakpath.evidence.levels import evidence_levels
-from jakpath.evidence.models import OUTCOMES, OUTPUT_FIELDS, STUDY_TYPES, CaseRecord
+from jakpath.evidence.models import (
+    COUNT_FIELDS,
+    DRUG_SEPARATOR,
+    OUTCOMES,
+    OUTPUT_FIELDS,
+    STUDY_TYPES,
+    CaseRecord,
+)
 from jakpath.evidence.store import EvidenceStore, resolve_store
+from jakpath.evidence.validate import drug_label
 from jakpath.kb import KnowledgeBase
 
 EXPORT_FORMATS = ("csv", "json")
@@ -25,6 +33,8 @@ _FLOAT_COLUMNS = (
     "age_years",
     "time_to_response_weeks",
     "follow_up_weeks",
+    *COUNT_FIELDS,
+    "duration_weeks",
 )
 
 
@@ -48,7 +58,8 @@ def list_cases(
 
     Args:
         disease: a disease id or name (resolved with the KB's disease index).
-        drug: a drug id, name, brand or code (resolved with the KB's drug index).
+        drug: a drug id, name, brand or code (resolved with the KB's drug index); records
+            naming it among several drugs (``a or b``) match too.
         study_type: one of ``STUDY_TYPES``.
         outcome: one of ``OUTCOMES``.
         origin: ``kb`` (shipped) or ``user``.
@@ -67,7 +78,16 @@ def list_cases(
     if disease is not None:
         query = query.where(CaseRecord.disease_id == store.kb.disease_names.resolve(disease))
     if drug is not None:
-        query = query.where(CaseRecord.drug_id == store.kb.drug_names.resolve(drug))
+        d = store.kb.drug_names.resolve(drug)
+        sep = DRUG_SEPARATOR
+        query = query.where(
+            or_(
+                CaseRecord.drug_id == d,
+                CaseRecord.drug_id.like(f"{d}{sep}%"),
+                CaseRecord.drug_id.like(f"%{sep}{d}"),
+                CaseRecord.drug_id.like(f"%{sep}{d}{sep}%"),
+            )
+        )
     if _choice("study type", study_type, STUDY_TYPES):
         query = query.where(CaseRecord.study_type == study_type)
     if _choice("outcome", outcome, OUTCOMES):
@@ -80,12 +100,28 @@ def list_cases(
 def _frame(store: EvidenceStore, query) -> pd.DataFrame:
     with store.transaction() as s:
         records = s.scalars(query).all()
-        rows = [{f: getattr(r, f) for f in OUTPUT_FIELDS} for r in records]
+        rows = [{f: getattr(r, f, None) for f in OUTPUT_FIELDS} for r in records]
+    for row in rows:
+        row["drug"] = drug_label(row["drug_id"])
+        row["responders"] = responders_text(row)
     df = pd.DataFrame(rows, columns=list(OUTPUT_FIELDS))
     for col in _FLOAT_COLUMNS:
         df[col] = pd.to_numeric(df[col], errors="coerce").astype(float)
     df["added_at"] = pd.to_datetime(df["added_at"], utc=True)
     return df
+
+
+def responders_text(row) -> str:
+    """``"3 complete, 2 partial, 1 none"`` from a record's counts, or ``"not reported"``."""
+    counts = [row.get(f) for f in COUNT_FIELDS]
+    if all(c is None or (isinstance(c, float) and math.isnan(c)) for c in counts):
+        return "not reported"
+    words = ("complete", "partial", "none")
+    return ", ".join(
+        f"{int(c)} {w}"
+        for c, w in zip(counts, words, strict=True)
+        if c is not None and not (isinstance(c, float) and math.isnan(c))
+    )
 
 
 def _jsonable(value):

@@ -8,6 +8,7 @@ SQLAlchemy URL) when ``JAKPATH_DATABASE_URL`` or the ``url`` argument names one.
 from __future__ import annotations
 
 import getpass
+import hashlib
 import os
 import threading
 from collections.abc import Iterator, Mapping
@@ -231,16 +232,20 @@ class EvidenceStore:
         """Load the knowledge base's ``cases.csv`` rows (idempotent); returns rows changed.
 
         Shipped rows get case ids ``kb:<case_id>`` and follow the knowledge base: new rows
-        are added, changed rows updated and withdrawn rows removed when its version changes.
+        are added, changed rows updated and withdrawn rows removed when its version or its
+        case records change (the marker is the version plus a hash of the records, so an edit
+        of ``cases.csv`` without a version bump still reaches existing stores).
         """
         kb = self.kb
         key = "kb_seeded_version"
+        records = kb_records(kb)
+        digest = hashlib.sha256("".join(r.content_hash() for r in records).encode()).hexdigest()
+        marker = f"{kb.version}+{digest[:16]}"
         with self.transaction() as s:
             _lock(s.connection())
             meta = s.get(StoreMeta, key)
-            if meta is not None and meta.value == kb.version:
+            if meta is not None and meta.value == marker:
                 return 0
-            records = kb_records(kb)
             existing = {
                 r.case_id: (r.content_hash, r.origin)
                 for r in s.execute(
@@ -270,9 +275,9 @@ class EvidenceStore:
                 s.execute(delete(CaseRecord).where(CaseRecord.case_id.in_(gone)))
                 changed += len(gone)
             if meta is None:
-                s.add(StoreMeta(key=key, value=kb.version))
+                s.add(StoreMeta(key=key, value=marker))
             else:
-                meta.value = kb.version
+                meta.value = marker
             return changed
 
     def add(self, data: Mapping | CaseInput, *, added_by: str | None = None) -> AddResult:

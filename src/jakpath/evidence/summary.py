@@ -1,35 +1,48 @@
 """Per-drug response summaries for one disease, with exact binomial confidence intervals.
 
-A record reports one outcome for its ``n_patients``. Responders are the patients of records
-with outcome ``complete`` or ``partial``; evaluable patients are those of records with any
-reported outcome (``mixed``, ``none`` and ``worse`` count as evaluable non-responders, a
-conservative reading of ``mixed``). Records without ``n_patients`` count one patient if they
-are case reports and are otherwise left out of the proportions (``records_without_n``).
+Responder coding, per record:
+
+- responder counts given (``n_complete``, ``n_partial``, ``n_none``): those counts; the
+  evaluable patients are their sum (patients the source did not assess are left out);
+- no counts, outcome ``complete``, ``partial``, ``none`` or ``worse``: the record's outcome
+  applies to all its ``n_patients`` (a case report without ``n_patients`` counts one);
+- no counts and outcome ``mixed`` or ``not_reported``: not evaluable (``records_without_counts``);
+  a ``mixed`` series is never read as all non-responders.
+
+Responders are complete + partial; ``worse`` counts as no response. A record whose source
+reports one pooled outcome for several drugs names all of them (``drug_id`` ``a;b``) and is
+summarised under that combined name, never once per drug, so a pooled outcome is counted once.
 Published cases over-represent successes: these proportions describe the published record,
 not how often a drug works.
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from jakpath.evidence.models import COUNT_FIELDS, DESIGN_ORDER
 from jakpath.evidence.queries import list_cases
 from jakpath.evidence.store import EvidenceStore, resolve_store
+from jakpath.evidence.validate import drug_label
 
 RESPONSE = ("complete", "partial")
-EVALUABLE = ("complete", "partial", "none", "worse", "mixed")
+NON_RESPONSE = ("none", "worse")
+EVALUABLE = (*RESPONSE, *NON_RESPONSE)
+"""Outcome words that describe every patient of a record without counts."""
 CAVEAT = (
     "Proportions describe published and entered records (publication bias favours "
-    "successes), not a drug's efficacy. mixed/none/worse count as non-response; records "
-    "with outcome not_reported are left out."
+    "successes), not a drug's efficacy. Responder counts are used where given; a record "
+    "without counts whose outcome is mixed or not reported is left out of the proportions."
 )
 PLOT_SUFFIXES = (".png", ".svg")
 
 COLUMNS = (
     "drug_id",
+    "drug",
     "records",
     "patients",
     "evaluable_patients",
@@ -41,7 +54,11 @@ COLUMNS = (
     "complete_fraction",
     "complete_ci_low",
     "complete_ci_high",
+    "partial_responders",
+    "non_responders",
     "records_without_n",
+    "records_without_counts",
+    "best_design",
     "study_types",
 )
 
@@ -54,6 +71,79 @@ def clopper_pearson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
 
     ci = stats.binomtest(int(k), int(n)).proportion_ci(confidence_level=level, method="exact")
     return float(ci.low), float(ci.high)
+
+
+def _missing(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def record_counts(record) -> tuple[int, int, int] | None:
+    """(complete, partial, none) patients of one record by the coding above.
+
+    None if the record has no evaluable outcome. ``record`` is a mapping of record fields.
+    """
+    get = record.get if hasattr(record, "get") else lambda f: getattr(record, f, None)
+    counts = [get(f) for f in COUNT_FIELDS]
+    if not all(_missing(c) for c in counts):
+        return tuple(0 if _missing(c) else int(c) for c in counts)
+    outcome = get("outcome")
+    n = get("n_patients")
+    if _missing(n):
+        n = 1 if get("study_type") == "case_report" else None
+    if n is None or outcome not in EVALUABLE:
+        return None
+    n = int(n)
+    return {"complete": (n, 0, 0), "partial": (0, n, 0)}.get(outcome, (0, 0, n))
+
+
+def best_design(study_types) -> str | None:
+    """The strongest design among ``study_types`` (``DESIGN_ORDER``), None if empty."""
+    present = [d for d in DESIGN_ORDER if d in set(study_types)]
+    return present[0] if present else None
+
+
+def summarise_records(cases: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """One row per ``drug_id`` of ``cases`` (columns ``COLUMNS``), most evaluable first."""
+    rows = []
+    for drug, g in cases.groupby("drug_id", sort=True):
+        per = [record_counts(r) for r in g.to_dict(orient="records")]
+        known = [c for c in per if c is not None]
+        complete = sum(c[0] for c in known)
+        partial = sum(c[1] for c in known)
+        none = sum(c[2] for c in known)
+        evaluable = complete + partial + none
+        responders = complete + partial
+        n = g.n_patients.copy()
+        n[n.isna() & (g.study_type == "case_report")] = 1
+        r_lo, r_hi = clopper_pearson(responders, evaluable, level)
+        c_lo, c_hi = clopper_pearson(complete, evaluable, level)
+        rows.append(
+            {
+                "drug_id": drug,
+                "drug": drug_label(drug),
+                "records": len(g),
+                "patients": int(n.fillna(0).sum()),
+                "evaluable_patients": evaluable,
+                "responders": responders,
+                "response_fraction": responders / evaluable if evaluable else np.nan,
+                "response_ci_low": r_lo,
+                "response_ci_high": r_hi,
+                "complete_responders": complete,
+                "complete_fraction": complete / evaluable if evaluable else np.nan,
+                "complete_ci_low": c_lo,
+                "complete_ci_high": c_hi,
+                "partial_responders": partial,
+                "non_responders": none,
+                "records_without_n": int(n.isna().sum()),
+                "records_without_counts": sum(c is None for c in per),
+                "best_design": best_design(g.study_type),
+                "study_types": ";".join(d for d in DESIGN_ORDER if d in set(g.study_type)),
+            }
+        )
+    df = pd.DataFrame(rows, columns=list(COLUMNS))
+    if len(df):
+        df = df.sort_values(["evaluable_patients", "drug_id"], ascending=[False, True])
+    return df.reset_index(drop=True)
 
 
 def summary(
@@ -73,38 +163,7 @@ def summary(
     store = resolve_store(store)
     disease_id = store.kb.disease_names.resolve(disease)
     cases = list_cases(disease=disease_id, store=store)
-    n = cases.n_patients.copy()
-    n[n.isna() & (cases.study_type == "case_report")] = 1
-    rows = []
-    for drug, g in cases.assign(n_eff=n).groupby("drug_id", sort=True):
-        known = g[g.n_eff.notna()]
-        evaluable = int(known[known.outcome.isin(EVALUABLE)].n_eff.sum())
-        responders = int(known[known.outcome.isin(RESPONSE)].n_eff.sum())
-        complete = int(known[known.outcome == "complete"].n_eff.sum())
-        r_lo, r_hi = clopper_pearson(responders, evaluable, level)
-        c_lo, c_hi = clopper_pearson(complete, evaluable, level)
-        rows.append(
-            {
-                "drug_id": drug,
-                "records": len(g),
-                "patients": int(known.n_eff.sum()),
-                "evaluable_patients": evaluable,
-                "responders": responders,
-                "response_fraction": responders / evaluable if evaluable else np.nan,
-                "response_ci_low": r_lo,
-                "response_ci_high": r_hi,
-                "complete_responders": complete,
-                "complete_fraction": complete / evaluable if evaluable else np.nan,
-                "complete_ci_low": c_lo,
-                "complete_ci_high": c_hi,
-                "records_without_n": int(g.n_eff.isna().sum()),
-                "study_types": ";".join(sorted(set(g.study_type))),
-            }
-        )
-    df = pd.DataFrame(rows, columns=list(COLUMNS))
-    if len(df):
-        df = df.sort_values(["evaluable_patients", "drug_id"], ascending=[False, True])
-    df = df.reset_index(drop=True)
+    df = summarise_records(cases, level)
     df.attrs.update(disease_id=disease_id, caveat=CAVEAT, level=level)
     return df
 

@@ -14,7 +14,15 @@ import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 
-from jakpath.evidence.models import OUTCOMES, RECORD_FIELDS, STUDY_TYPES
+from jakpath.evidence.models import (
+    COUNT_FIELDS,
+    COUNTS_BASIS,
+    DRUG_SEPARATOR,
+    NEW_IN_0002,
+    OUTCOMES,
+    RECORD_FIELDS,
+    STUDY_TYPES,
+)
 from jakpath.kb import KnowledgeBase, UnknownNameError
 
 FREE_TEXT_FIELDS = (
@@ -24,8 +32,10 @@ FREE_TEXT_FIELDS = (
     "prior_failed",
     "time_to_response",
     "outcome_text",
+    "outcome_measure",
     "adverse_events",
     "follow_up",
+    "duration",
     "location",
     "note",
 )
@@ -125,6 +135,13 @@ class CaseInput:
     time_to_response_weeks: float | None
     outcome: str
     outcome_text: str | None
+    outcome_measure: str | None
+    n_complete: int | None
+    n_partial: int | None
+    n_none: int | None
+    counts_basis: str | None
+    duration: str | None
+    duration_weeks: float | None
     adverse_events: str | None
     follow_up: str | None
     follow_up_weeks: float | None
@@ -137,7 +154,11 @@ class CaseInput:
 
     def content_hash(self) -> str:
         """SHA-256 of the content (every field but ``case_id``): the de-duplication key."""
-        data = {k: v for k, v in asdict(self).items() if k != "case_id"}
+        data = {
+            k: v
+            for k, v in asdict(self).items()
+            if k != "case_id" and not (k in NEW_IN_0002 and v is None)
+        }
         text = json.dumps(data, sort_keys=True, ensure_ascii=True, default=repr)
         return hashlib.sha256(text.encode()).hexdigest()
 
@@ -271,10 +292,88 @@ def _choice(field, value, choices, problems) -> str | None:
     return text
 
 
+def _resolve_drugs(value, kb: KnowledgeBase, problems) -> str | None:
+    """One drug id, or several (``a;b`` or ``a or b``: the source does not say which)."""
+    text = _text(value)
+    if text is None:
+        problems.append(FieldProblem("drug_id", "required"))
+        return None
+    parts = [p.strip() for p in re.split(r";|\s+or\s+", text) if p.strip()]
+    ids = []
+    for part in parts:
+        try:
+            ids.append(kb.drug_names.resolve(part))
+        except UnknownNameError as exc:
+            problems.append(FieldProblem("drug_id", str(exc)))
+            return None
+    if not ids:
+        problems.append(FieldProblem("drug_id", "required"))
+        return None
+    if len(set(ids)) != len(ids):
+        problems.append(FieldProblem("drug_id", f"{text!r} names the same drug twice"))
+        return None
+    return DRUG_SEPARATOR.join(ids)
+
+
+def drug_label(drug_id: str) -> str:
+    """``upadacitinib;tofacitinib`` -> ``upadacitinib or tofacitinib``."""
+    return " or ".join(drug_id.split(DRUG_SEPARATOR))
+
+
+def outcome_from_counts(n_complete, n_partial, n_none) -> str:
+    """The outcome word that responder counts imply (``mixed``: responders and non-responders).
+
+    ``not_reported`` when no count is given or all given counts are zero.
+    """
+    c, p, n = (x or 0 for x in (n_complete, n_partial, n_none))
+    if c + p + n == 0:
+        return "not_reported"
+    if c + p == 0:
+        return "none"
+    if n > 0:
+        return "mixed"
+    return "complete" if p == 0 else "partial"
+
+
+def _check_counts(counts: dict, n_patients: int | None, outcome: str | None) -> list:
+    given = {k: v for k, v in counts.items() if v is not None}
+    if not given:
+        return []
+    out = []
+    total = sum(given.values())
+    if n_patients is not None and total > n_patients:
+        out.append(
+            FieldProblem(
+                "n_complete",
+                f"responder counts add up to {total}, more than n_patients ({n_patients})",
+            )
+        )
+    if len(given) < len(counts):
+        missing = ", ".join(k for k in counts if k not in given)
+        out.append(
+            FieldProblem(
+                missing.split(",")[0],
+                f"give all three responder counts (0 where none); missing: {missing}",
+            )
+        )
+        return out
+    implied = outcome_from_counts(*counts.values())
+    if outcome is not None and outcome not in (implied, "worse" if implied == "none" else implied):
+        out.append(
+            FieldProblem(
+                "outcome",
+                f"{outcome!r} contradicts the responder counts "
+                f"({counts['n_complete']} complete, {counts['n_partial']} partial, "
+                f"{counts['n_none']} none imply {implied!r})",
+            )
+        )
+    return out
+
+
 ALIASES = {"age": "age"}
 """Input columns accepted besides the record fields (``age``: the KB's years-or-band column)."""
 
-IGNORED_FIELDS = ("origin", "added_by", "added_at")
+IGNORED_FIELDS = ("drug", "responders", "origin", "added_by", "added_at")
 """Output columns accepted on input and ignored (set by the store), so exports re-import."""
 
 
@@ -314,8 +413,15 @@ def parse_record(
         )
 
     disease_id = _resolve("disease_id", data.get("disease_id"), kb.disease_names, problems)
-    drug_id = _resolve("drug_id", data.get("drug_id"), kb.drug_names, problems)
-    outcome = _choice("outcome", data.get("outcome"), OUTCOMES, problems)
+    drug_id = _resolve_drugs(data.get("drug_id"), kb, problems)
+    counts = {
+        f: _number(f, data.get(f), problems, integer=True, low=0, high=MAX_N_PATIENTS)
+        for f in COUNT_FIELDS
+    }
+    if _blank(data.get("outcome")) and any(v is not None for v in counts.values()):
+        outcome = outcome_from_counts(*counts.values())
+    else:
+        outcome = _choice("outcome", data.get("outcome"), OUTCOMES, problems)
     study_type = _choice("study_type", data.get("study_type"), STUDY_TYPES, problems)
 
     dose_mg = _number(
@@ -331,6 +437,18 @@ def parse_record(
         problems.append(
             FieldProblem("n_patients", f"a case_report has 1 patient, got {n_patients}")
         )
+    problems.extend(_check_counts(counts, n_patients, outcome))
+    counts_basis = _text(data.get("counts_basis"))
+    if counts_basis is not None:
+        counts_basis = counts_basis.lower()
+        if counts_basis not in COUNTS_BASIS:
+            problems.append(
+                FieldProblem(
+                    "counts_basis", f"{counts_basis!r} is not one of {', '.join(COUNTS_BASIS)}"
+                )
+            )
+        elif all(v is None for v in counts.values()):
+            problems.append(FieldProblem("counts_basis", "given without responder counts"))
 
     age_years = data.get("age_years")
     age_band = _text(data.get("age_band"))
@@ -372,6 +490,10 @@ def parse_record(
     if _blank(fu):
         fu = parse_duration_weeks(texts["follow_up"])
     follow_up_weeks = _number("follow_up_weeks", fu, problems, low=0)
+    dw = data.get("duration_weeks")
+    if _blank(dw):
+        dw = parse_duration_weeks(texts["duration"])
+    duration_weeks = _number("duration_weeks", dw, problems, low=0)
     if ttr_weeks is not None and follow_up_weeks is not None and ttr_weeks > follow_up_weeks:
         problems.append(
             FieldProblem(
@@ -426,6 +548,13 @@ def parse_record(
         time_to_response_weeks=ttr_weeks,
         outcome=outcome,
         outcome_text=texts["outcome_text"],
+        outcome_measure=texts["outcome_measure"],
+        n_complete=counts["n_complete"],
+        n_partial=counts["n_partial"],
+        n_none=counts["n_none"],
+        counts_basis=counts_basis,
+        duration=texts["duration"],
+        duration_weeks=duration_weeks,
         adverse_events=texts["adverse_events"],
         follow_up=texts["follow_up"],
         follow_up_weeks=follow_up_weeks,

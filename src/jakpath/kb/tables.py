@@ -594,7 +594,8 @@ TABLES: dict[str, Table] = {
             (
                 Column("case_id", required=True),
                 Column("disease_id", required=True, ref="diseases.disease_id"),
-                Column("drug_id", required=True, ref="drugs.drug_id"),
+                # several drugs (a;b) = the source does not say which patient had which
+                Column("drug_id", required=True, ref="drugs.drug_id", multi=True),
                 Column("regimen_text"),
                 Column("dose_mg", "float", min_value=0, max_value=2000),
                 Column("interval_h", "float", min_value=0, max_value=24 * 14),
@@ -610,6 +611,12 @@ TABLES: dict[str, Table] = {
                     choices=("complete", "partial", "none", "worse", "mixed", "not_reported"),
                 ),
                 Column("outcome_text"),
+                Column("outcome_measure"),
+                Column("n_complete", "int", min_value=0, max_value=100000),
+                Column("n_partial", "int", min_value=0, max_value=100000),
+                Column("n_none", "int", min_value=0, max_value=100000),
+                Column("counts_basis", choices=("reported", "derived")),
+                Column("duration"),
                 Column("adverse_events"),
                 Column("follow_up"),
                 Column(
