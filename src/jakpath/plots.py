@@ -79,26 +79,26 @@ def plot_regimen(
 
 
 def plot_ranking(table, path: str | Path, *, kb: KnowledgeBase | None = None) -> Path:
-    """Coverage against mean off-target burden for every candidate, labelled; Pareto set ringed."""
+    """Coverage against safety (burden and label) for every candidate; Pareto set joined."""
     path = Path(path)
     if path.suffix.lower() not in SUFFIXES:
         raise ValueError(f"figure file must end in {', '.join(SUFFIXES)}, got {path.name!r}")
     kb = kb or load_kb()
     fig, ax = plt.subplots(figsize=(8, 6))
-    ax.scatter(table.burden_total, table.coverage, c="C0")
-    front = table[table.pareto].sort_values("burden_total")
-    ax.plot(front.burden_total, front.coverage, color="C3", lw=1, label="Pareto set")
+    ax.scatter(table.safety, table.coverage, c="C0")
+    front = table[table.pareto].sort_values("safety")
+    ax.plot(front.safety, front.coverage, color="C3", lw=1, label="Pareto set")
     for r in table.itertuples():
         ax.annotate(
             f"{r.drug} {r.regimen}",
-            (r.burden_total, r.coverage),
+            (r.safety, r.coverage),
             fontsize=7,
             xytext=(3, 3),
             textcoords="offset points",
         )
-    ax.set_xlabel("mean off-target burden (mean inhibition, non-driver safety pathways)")
+    ax.set_xlabel("safety (weighted off-target burden and label warnings; lower is better)")
     ax.set_ylabel("coverage of driving pathways (direct + indirect)")
-    ax.set_title(f"{table.attrs.get('disease_id', '')}: coverage vs burden")
+    ax.set_title(f"{table.attrs.get('disease_id', '')}: coverage vs safety")
     ax.legend()
     fig.text(
         0.01, 0.005, f"jakpath data {kb.version}. Research use, not medical advice.", fontsize=6

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 import typer
+from rich.markup import escape
 
 from jakpath import __version__
 from jakpath.cli.cases import app as cases_app
@@ -42,6 +43,10 @@ app.add_typer(
     help="Evidence registry: list, add, import, export, summarise case reports, series and trials.",
 )
 app.add_typer(pk_app, name="pk")
+validate_app = typer.Typer(
+    help="Check the model against independent results.", no_args_is_help=True
+)
+app.add_typer(validate_app, name="validate")
 
 FORMAT_OPT = typer.Option(Format.table, "--format", "-f", help="table, json or csv")
 
@@ -477,25 +482,39 @@ def rank_cmd(
     include: list[str] = typer.Option(
         None,
         "--include",
-        help="Extra candidate 'DRUG REGIMEN', e.g. --include 'tofacitinib 10 mg bid'.",
+        help="Extra candidates: a label use left out by default (induction, loading, mpn, "
+        "acute, all) or 'DRUG REGIMEN', e.g. --include 'tofacitinib 10 mg bid'.",
+    ),
+    order: str = typer.Option(
+        "combined", "--order", help="combined | mechanism | evidence | safety."
     ),
     metric: str = typer.Option("mean", help="mean or trough inhibition."),
     stability: bool = typer.Option(True, help="Rank stability (Monte Carlo)."),
     fmt: Format = FORMAT_OPT,
-    plot: Path = typer.Option(None, "--plot", help="Coverage vs burden figure."),
+    plot: Path = typer.Option(None, "--plot", help="Coverage vs safety figure."),
 ):
-    """Rank JAK-inhibitor regimens for DISEASE with every score component."""
+    """Rank JAK-inhibitor regimens for DISEASE on mechanism, evidence and safety."""
     from jakpath.matching import rank
-    from jakpath.matching.scoring import SUMMARY_COLUMNS
+    from jakpath.matching.candidates import FLAGGED_USES
+    from jakpath.matching.scoring import ORDERS, SUMMARY_COLUMNS
 
+    if order not in ORDERS:
+        fail(f"--order must be one of {', '.join(ORDERS)}, got {order!r}")
     kb = load_kb()
-    extra = []
+    uses, extra = [], []
     for item in include or []:
+        if item.strip().lower() in (*FLAGGED_USES, "all"):
+            uses.append(item.strip().lower())
+            continue
         parts = item.split(maxsplit=1)
         if len(parts) != 2:
-            fail(f"--include needs 'DRUG REGIMEN', got {item!r}")
+            fail(
+                f"--include needs 'DRUG REGIMEN' or one of {', '.join((*FLAGGED_USES, 'all'))}, "
+                f"got {item!r}"
+            )
         extra.append((parts[0], parts[1]))
-    df = rank(disease, extra, kb=kb, metric=metric, stability=stability)
+    df = rank(disease, extra, include=uses, kb=kb, metric=metric, stability=stability, order=order)
+    notes = df.attrs.get("notes", [])
     if plot:
         from jakpath.plots import plot_ranking
 
@@ -503,18 +522,54 @@ def rank_cmd(
         err_console.print(f"figure written to {plot}")
     if top:
         df = df.head(top)
-    cols = [c for c in SUMMARY_COLUMNS if c != "burden_metabolic_endocrine"]
-    if stability:
-        cols += ["p_first", "p_top3"]
-    shown = df[cols] if fmt == Format.table else df
-    emit(
-        shown,
-        fmt,
-        title=f"{kb.disease(disease).name}: candidates ranked "
-        f"(score = coverage - {df.attrs['burden_penalty']:g} x mean burden)",
-        version=kb.version,
-        float_fmt="{:.3f}",
+    title = (
+        f"{kb.disease(disease).name}: candidates ranked by {order} "
+        "(score = coverage + evidence - safety, each 0..1)"
     )
+    if fmt == Format.table:
+        cols = list(SUMMARY_COLUMNS) + (["p_first", "p_top3"] if stability else [])
+        shown = df[cols].assign(flags=df.flags.map("; ".join))
+        emit(shown, fmt, title=title, float_fmt="{:.2f}")
+        for note in notes:
+            console.print(f"[dim]note: {escape(note)}[/]", highlight=False)
+        console.print(
+            "[dim]coverage: share of the disease's weighted drivers inhibited (mean over the "
+            "day); evidence: strongest design for the drug in this disease (approved 1 ... "
+            "mechanism only 0); safety: weighted off-target burden and label warnings (lower "
+            "is better). `jakpath explain` shows why a row sits where it does.[/]",
+            highlight=False,
+        )
+        from jakpath.notice import DISCLAIMER
+
+        console.print(f"[dim]data version {kb.version} - {DISCLAIMER}[/]", highlight=False)
+        return
+    emit(
+        df.assign(flags=df.flags.map("; ".join)) if fmt == Format.csv else df,
+        fmt,
+        title=title,
+        version=kb.version,
+        extra={"disease_id": df.attrs["disease_id"], "order": order, "notes": notes},
+    )
+
+
+@validate_app.command("clinical")
+@handles_errors
+def validate_clinical_cmd(fmt: Format = FORMAT_OPT):
+    """Predicted coverage and score of approved regimens vs placebo-adjusted trial responses."""
+    from jakpath.matching.validation import clinical_validation
+
+    kb = load_kb()
+    summary, detail = clinical_validation(kb)
+    if fmt == Format.table:
+        emit(detail, fmt, title="regimens: predicted vs placebo-adjusted response")
+        emit(
+            summary,
+            fmt,
+            title="Spearman's rho per disease (nothing fitted to these outcomes)",
+            version=kb.version,
+        )
+        return
+    emit(summary, fmt, version=kb.version, extra={"regimens": detail.to_dict(orient="records")})
 
 
 @app.command("explain")

@@ -1,19 +1,84 @@
-"""Evidence level per disease x drug for the ranking, read from the evidence registry."""
+"""Evidence axis of the ranking: per drug, the strongest evidence for the disease, with counts.
+
+Read from the evidence registry (:func:`jakpath.evidence.evidence_summary_by_drug`: shipped and
+user-added records) and the knowledge base's approvals. Only a systemic (oral) approval for the
+disease makes a drug ``approved`` here: the ranking scores plasma exposure, and a cream's
+approval (ruxolitinib 1.5% for vitiligo) says nothing about the tablet.
+"""
 
 from __future__ import annotations
 
-from jakpath.evidence import evidence_counts
+import math
+
+from jakpath.evidence import list_cases
 from jakpath.evidence.levels import EVIDENCE_LEVELS, STUDY_LEVEL
+from jakpath.evidence.summary import summarise_records
 from jakpath.kb import KnowledgeBase
 
 __all__ = ["EVIDENCE_LEVELS", "STUDY_LEVEL", "evidence_summary"]
 
 
 def evidence_summary(kb: KnowledgeBase, disease_id: str, store=None) -> dict[str, dict]:
-    """Per drug: strongest evidence level for this disease, record counts and details.
+    """Per drug: ``evidence_level``, ``evidence_records``, ``evidence_patients``, detail.
 
-    Approvals come from the knowledge base; case and trial records from the evidence store
-    (``store``: an open store or URL; default the user's store, seeded with the shipped
-    records), so user-added records count.
+    Args:
+        store: an open store or URL; default the user's store, seeded with the shipped records.
     """
-    return evidence_counts(disease_id, store=store, kb=kb)
+    cases = list_cases(disease=disease_id, store=store)
+    if len(cases):
+        cases = cases[cases.route.fillna("").str.split(";").map(lambda r: "oral" in r)]
+    by_drug = summarise_records(cases) if len(cases) else None
+    ids = (
+        {d: ";".join(cases[cases.drug_id == d].case_id) for d in set(cases.drug_id)}
+        if len(cases)
+        else {}
+    )
+    a = kb.approvals
+    systemic = a[(a.disease_id == disease_id) & (a.route != "topical")]
+    approved = {
+        drug: ", ".join(
+            sorted(
+                {
+                    f"{r.agency} {int(r.year)}" if r.year == r.year else r.agency
+                    for r in g.itertuples()
+                }
+            )
+        )
+        for drug, g in systemic.groupby("drug_id")
+    }
+    out: dict[str, dict] = {
+        d: {
+            "evidence_level": "approved",
+            "evidence_records": 0,
+            "evidence_patients": 0,
+            "evidence_detail": f"approved for this disease: {who}",
+        }
+        for d, who in approved.items()
+    }
+    for r in by_drug.itertuples() if by_drug is not None else []:
+        best = r.best_design if isinstance(r.best_design, str) and r.best_design else None
+        level = (
+            "approved"
+            if r.drug_id in approved
+            else (STUDY_LEVEL.get(best, "mechanism only") if best else "mechanism only")
+        )
+        parts = []
+        if r.drug_id in approved:
+            parts.append(f"approved for this disease: {approved[r.drug_id]}")
+        if r.records:
+            resp = (
+                f", {int(r.responders)}/{int(r.evaluable_patients)} evaluable responded"
+                if r.evaluable_patients and not math.isnan(float(r.evaluable_patients))
+                else ""
+            )
+            parts.append(
+                f"{int(r.records)} record(s), {int(r.patients)} patient(s), strongest design "
+                f"{best or 'n/a'}{resp} ({ids[r.drug_id]})"
+            )
+        out[r.drug_id] = {
+            "evidence_level": level,
+            "evidence_records": int(r.records),
+            "evidence_patients": int(r.patients),
+            "evidence_detail": "; ".join(parts),
+        }
+    return out

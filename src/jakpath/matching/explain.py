@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from jakpath.exposure.model import pk_model, simulate
+from jakpath.exposure.model import pk_model, resolve_formulations, simulate
 from jakpath.exposure.regimen import parse_regimen
 from jakpath.inhibition.pathways import inhibition
 from jakpath.inhibition.potency import potency_map
 from jakpath.kb import KnowledgeBase, load_kb
 from jakpath.kb.weights import rule_text
-from jakpath.matching.scoring import BURDEN_PENALTY, _disease_setup, rank
+from jakpath.matching.safety import LABEL_KIND_POINTS, label_facts, safety_model
+from jakpath.matching.scoring import AXIS_WEIGHTS, EVIDENCE_POINTS, _disease_setup, rank
 from jakpath.notice import DISCLAIMER
 
 NOTABLE_INHIBITION = 0.2
@@ -21,7 +22,18 @@ def _pct(x: float) -> str:
     return f"{100 * x:.0f}%"
 
 
-def explain(disease: str, drug: str, regimen, *, kb: KnowledgeBase | None = None) -> dict:
+def _same(label: str, reg) -> bool:
+    other = parse_regimen(label)
+    return (
+        abs(other.dose_mg - reg.dose_mg) < 1e-9
+        and abs(other.interval_h - reg.interval_h) < 1e-9
+        and other.formulation == reg.formulation
+    )
+
+
+def explain(
+    disease: str, drug: str, regimen, *, kb: KnowledgeBase | None = None, store=None
+) -> dict:
     """How each term of a candidate's score arose, with numbers and sources.
 
     Returns a dict with ``text`` (plain language, one section per term) and ``sections``
@@ -30,20 +42,44 @@ def explain(disease: str, drug: str, regimen, *, kb: KnowledgeBase | None = None
     kb = kb or load_kb()
     did, drivers, jak = _disease_setup(kb, disease)
     drug_id = kb.drug_names.resolve(drug)
-    reg = parse_regimen(regimen).with_doses(None)
-    table = rank(did, [(drug_id, reg)], kb=kb, stability=False)
-    row = table[(table.drug == drug_id) & (table.regimen == reg.label())].iloc[0]
+    reg = parse_regimen(regimen) if isinstance(regimen, str) else regimen
+    (reg,), _ = resolve_formulations(drug_id, [reg.with_doses(None)], kb)
+    table = rank(did, [(drug_id, reg)], kb=kb, stability=False, store=store)
+    hits = table[(table.drug == drug_id) & table.regimen.map(lambda t: _same(t, reg))]
+    row = hits.iloc[0]
     d = kb.disease(did)
     pots = potency_map(kb)
     inh = inhibition(drug_id, reg, kb=kb).set_index("cytokine")
     lines: list[str] = []
     sections: dict[str, list] = {}
-
     lines.append(
-        f"{kb.drug(drug_id).name} {reg.label()} for {d.name} "
-        f"(MONDO {d.mondo_id or 'n/a'}): rank {int(row['rank'])} of {len(table)}, "
-        f"score {row.score:.3f} = coverage {row.coverage:.3f} - {BURDEN_PENALTY:g} x "
-        f"mean burden {row.burden_total:.3f}."
+        f"{kb.drug(drug_id).name} {row.regimen} for {d.name} ({d.mondo_id or 'no MONDO id'}): "
+        f"rank {int(row['rank'])} of {len(table)} candidates (label doses for chronic use, and "
+        f"this regimen), combined score {row.score:.2f} = coverage {row.coverage:.2f} "
+        f"+ evidence {row.evidence:.2f} ({row.evidence_level}) - safety {row.safety:.2f}."
+    )
+    lines.append(
+        f"   Approved for: {row.approved_for} (label use: {row.uses}); approved for "
+        f"{d.name}: {'yes' if row.approved_for_disease else 'no'}."
+    )
+    if row["flags"]:
+        lines.append("   Flags: " + "; ".join(row["flags"]))
+    above = table[table["rank"] < row["rank"]].head(3)
+    if len(above):
+        lines.append(
+            "   Above it: "
+            + "; ".join(
+                f"{r.drug} {r.regimen} ({r.score:.2f}: coverage {r.coverage:.2f}, evidence "
+                f"{r.evidence_level}, safety {r.safety:.2f})"
+                for r in above.itertuples()
+            )
+        )
+    lines.append(
+        f"   Rule: score = {AXIS_WEIGHTS['mechanism']:g} x coverage + "
+        f"{AXIS_WEIGHTS['evidence']:g} x evidence - {AXIS_WEIGHTS['safety']:g} x safety; "
+        "evidence points "
+        + ", ".join(f"{k} {v:.2f}" for k, v in EVIDENCE_POINTS.items())
+        + " (equal steps; nothing fitted to outcomes)."
     )
     lines.append("")
     lines.append(f"1. What drives {d.name} (weights: {rule_text()}):")
@@ -143,21 +179,54 @@ def explain(disease: str, drug: str, regimen, *, kb: KnowledgeBase | None = None
         )
     lines.append(f"   indirect coverage = {row.indirect_coverage:.3f}")
     lines.append("")
-    lines.append("5. Off-target burden by safety class (pathways not driving this disease):")
+    lines.append(
+        f"5. Safety {row.safety:.2f} = (pathway burden {row.burden:.2f} + label burden "
+        f"{row.label_burden:.2f}) / 2. Pathway burden by safety class (link-weighted mean "
+        "inhibition of the class's pathways that do not drive this disease; class weight = "
+        "label grade, RULES.md section 4):"
+    )
     sections["burden"] = []
-    cyt = kb.cytokines.set_index("cytokine_id")
+    sm = safety_model(kb)
+    names = sm.classes.set_index("safety_class")
     driver_ids = set(drivers.cytokine_id)
-    for cls in ("haematopoiesis", "lymphocyte_nk", "antiviral", "metabolic_endocrine"):
-        members = [
-            x
-            for x in cyt.index[(cyt.safety_class == cls) & (cyt.jak_signalling == "yes")]
-            if x not in driver_ids
-        ]
-        detail = ", ".join(f"{x} {_pct(inh.loc[x].mean_inhibition)}" for x in members)
-        lines.append(f"   - {cls}: mean {_pct(row[f'burden_{cls}'])} ({detail})")
-        sections["burden"].append(
-            {"class": cls, "burden": row[f"burden_{cls}"], "pathways": members}
+    for cls in sm.pathway_classes:
+        g = sm.links[(sm.links.safety_class == cls) & ~sm.links.cytokine_id.isin(driver_ids)]
+        members = list(g.cytokine_id)
+        detail = ", ".join(
+            f"{x} {_pct(inh.loc[x].mean_inhibition)}" for x in members if x in inh.index
         )
+        value = row.get(f"burden_{cls}", 0.0)
+        lines.append(
+            f"   - {names.loc[cls, 'name']} (weight {names.loc[cls, 'weight']:g}): "
+            f"{_pct(value)} ({detail or 'its pathways drive this disease'})"
+        )
+        sections["burden"].append(
+            {
+                "class": cls,
+                "weight": float(names.loc[cls, "weight"]),
+                "burden": value,
+                "pathways": members,
+            }
+        )
+    facts = label_facts(kb, drug_id)
+    lines.append(
+        "   Label facts (points: "
+        + ", ".join(f"{k} {v:g}" for k, v in LABEL_KIND_POINTS.items())
+        + "):"
+    )
+    sections["label"] = []
+    for r in facts.itertuples():
+        lines.append(f"   - {r.kind}: {r.text} [{kb.cite(r.source_ids)}; {r.location}]")
+        sections["label"].append(
+            {
+                "kind": r.kind,
+                "text": r.text,
+                "safety_class": r.safety_class,
+                "sources": r.source_ids,
+            }
+        )
+    if facts.empty:
+        lines.append("   - none recorded (no boxed warning or dose-limiting toxicity)")
     notable = inh[inh.mean_inhibition >= NOTABLE_INHIBITION].sort_values(
         "mean_inhibition", ascending=False
     )
@@ -172,13 +241,16 @@ def explain(disease: str, drug: str, regimen, *, kb: KnowledgeBase | None = None
     ]
     lines.append("")
     lines.append(
-        f"7. Evidence: {row.evidence_level} ({row.evidence_records} record(s)) "
+        f"7. Evidence: {row.evidence_level} (points {row.evidence:.2f}; "
+        f"{row.evidence_records} record(s), {row.evidence_patients} patient(s)) "
         f"{row.evidence_detail}"
     )
     sections["evidence"] = [
         {
             "level": row.evidence_level,
             "records": int(row.evidence_records),
+            "patients": int(row.evidence_patients),
+            "points": float(row.evidence),
             "detail": row.evidence_detail,
         }
     ]

@@ -1,0 +1,103 @@
+"""Clinical validation: predicted coverage and score of approved regimens vs trial outcomes.
+
+For each disease and its prespecified endpoint (``ENDPOINTS``: rheumatoid arthritis ACR50 at
+weeks 12-14, plaque psoriasis PASI75, ulcerative colitis clinical remission after induction,
+psoriatic arthritis ACR50), every regimen with a randomised-trial result in
+``trial_outcomes.csv`` is scored by the ranking (as an explicit candidate, so induction doses
+count too) and its placebo-adjusted response (active - placebo, in percentage points; arms of
+several trials pooled by arm size where given, else averaged) is compared by Spearman's rho.
+
+Nothing is fitted: driver weights, safety weights and the evidence scale are set by written
+rules (data/RULES.md) before this comparison, which is reported as it comes out.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy.stats import spearmanr
+
+from jakpath.exposure.regimen import Regimen
+from jakpath.kb import KnowledgeBase, load_kb
+from jakpath.matching.scoring import rank
+
+ENDPOINTS = {
+    "rheumatoid_arthritis": ("ACR50", 12, 14),
+    "psoriasis": ("PASI75", 10, 16),
+    "ulcerative_colitis": ("clinical_remission", 6, 12),
+    "psoriatic_arthritis": ("ACR50", 12, 14),
+}
+"""Disease -> (endpoint, first week, last week) compared (the issue's prespecified endpoints)."""
+
+MIN_REGIMENS = 3
+"""Fewest regimens for which a rank correlation is reported (below it: NaN, said so)."""
+
+
+def _outcomes(kb: KnowledgeBase, disease_id: str) -> pd.DataFrame:
+    endpoint, w0, w1 = ENDPOINTS[disease_id]
+    t = kb.trial_outcomes
+    t = t[(t.disease_id == disease_id) & (t.endpoint == endpoint) & t.week.between(w0, w1)]
+    t = t.assign(delta=t.active_rate_pct - t.placebo_rate_pct)
+    rows = []
+    for key, g in t.groupby(["drug_id", "dose_mg", "interval_h", "formulation"]):
+        n = g.n_active.fillna(0).to_numpy(dtype=float)
+        w = n if n.sum() > 0 and (n > 0).all() else np.ones(len(g))
+        rows.append(
+            {
+                "drug_id": key[0],
+                "dose_mg": key[1],
+                "interval_h": key[2],
+                "formulation": key[3] or "IR",
+                "placebo_adjusted_pct": float(np.average(g.delta, weights=w)),
+                "trials": ";".join(g.trial.astype(str)),
+                "outcome_ids": ";".join(g.outcome_id),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def clinical_validation(
+    kb: KnowledgeBase | None = None, store=None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Spearman's rho of coverage and score vs placebo-adjusted response, per disease.
+
+    Returns ``(summary, regimens)``: per disease the number of regimens and both rhos, and the
+    per-regimen table behind them.
+    """
+    kb = kb or load_kb()
+    summary, detail = [], []
+    for disease_id, (endpoint, w0, w1) in ENDPOINTS.items():
+        out = _outcomes(kb, disease_id)
+        regs = [
+            (r.drug_id, Regimen(float(r.dose_mg), float(r.interval_h), r.formulation))
+            for r in out.itertuples()
+        ]
+        pred_cov, pred_score = [], []
+        if regs:
+            table = rank(disease_id, regs, include=["all"], kb=kb, stability=False, store=store)
+            for (drug, reg), _ in zip(regs, range(len(regs)), strict=True):
+                hit = table[(table.drug == drug) & (table.regimen == reg.label())]
+                pred_cov.append(float(hit.coverage.iloc[0]) if len(hit) else math.nan)
+                pred_score.append(float(hit.score.iloc[0]) if len(hit) else math.nan)
+        out = out.assign(coverage=pred_cov, score=pred_score, disease=disease_id)
+        detail.append(out)
+        n = int(out.coverage.notna().sum()) if len(out) else 0
+        ok = n >= MIN_REGIMENS
+        summary.append(
+            {
+                "disease": disease_id,
+                "endpoint": f"{endpoint} (weeks {w0}-{w1})",
+                "n": n,
+                "drugs": int(out.drug_id.nunique()) if len(out) else 0,
+                "spearman_coverage": float(spearmanr(out.coverage, out.placebo_adjusted_pct)[0])
+                if ok
+                else math.nan,
+                "spearman_score": float(spearmanr(out.score, out.placebo_adjusted_pct)[0])
+                if ok
+                else math.nan,
+                "note": "" if ok else f"fewer than {MIN_REGIMENS} regimens with trial results",
+            }
+        )
+    return pd.DataFrame(summary), pd.concat(detail, ignore_index=True)
