@@ -29,17 +29,22 @@ def test_ranking_keeps_components_for_seed_diseases(kb, disease):
         "score",
         "direct_coverage",
         "indirect_coverage",
-        "burden_haematopoiesis",
-        "burden_lymphocyte_nk",
-        "burden_antiviral",
+        "burden_anaemia",
+        "burden_lymphopenia_nk",
+        "burden_herpes_zoster",
         "evidence_level",
+        "evidence",
+        "safety",
+        "label_burden",
         "pareto",
         "p_first",
         "p_top3",
     ):
         assert col in df.columns
     assert np.allclose(df.coverage, df.direct_coverage + df.indirect_coverage)
-    assert np.allclose(df.score, df.coverage - 0.5 * df.burden_total)
+    # the written rule: the three axes count equally
+    assert np.allclose(df.score, df.coverage + df.evidence - df.safety)
+    assert np.allclose(df.safety, (df.burden + df.label_burden) / 2)
     assert (df.score.diff().dropna() <= 1e-12).all()  # sorted by score
     assert df.p_first.sum() == pytest.approx(1.0)
     assert ((df.coverage >= 0) & (df.coverage <= 1)).all()
@@ -72,7 +77,7 @@ def test_explanation_covers_every_term_with_sources(kb, disease):
         "2. Exposure",
         "3. Potency",
         "4. Indirect",
-        "5. Off-target burden",
+        "5. Safety",
         "7. Evidence",
         "not medical advice",
     ):

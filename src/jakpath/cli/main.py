@@ -700,8 +700,9 @@ def demo_cmd(out: Path = typer.Option(None, "--out", help="Also write figures an
 
             plot_regimen(drug, parse_regimen(regimen), out / f"{drug}.png", kb=kb)
     if _has_matching():
-        from jakpath.matching import rank
+        from jakpath.matching import explain, rank
 
+        first = None
         for disease in (
             "dermatomyositis",
             "hidradenitis suppurativa",
@@ -709,6 +710,7 @@ def demo_cmd(out: Path = typer.Option(None, "--out", help="Also write figures an
             "cutaneous Crohn's disease",
         ):
             df = rank(disease, kb=kb)
+            first = first or (disease, df.iloc[0])
             emit(
                 df.head(5)[
                     [
@@ -716,15 +718,33 @@ def demo_cmd(out: Path = typer.Option(None, "--out", help="Also write figures an
                         "drug",
                         "regimen",
                         "score",
-                        "direct_coverage",
-                        "indirect_coverage",
-                        "burden_total",
+                        "coverage",
                         "evidence_level",
+                        "evidence_patients",
+                        "safety",
+                        "approved_for_disease",
                     ]
                 ],
                 Format.table,
-                title=f"{disease}: top candidates",
+                title=f"{disease}: top candidates (label doses for chronic use)",
+                float_fmt="{:.2f}",
             )
+        console.print(
+            "Columns: score = coverage + evidence - safety (each 0..1, equal weights by rule). "
+            "coverage = weighted share of the disease's driving cytokines inhibited over the "
+            "day (direct, and through upstream drivers); evidence = strongest study design for "
+            "the drug in this disease (approved 1, randomised trial 0.83, open-label trial "
+            "0.67, cohort 0.5, case series 0.33, case report 0.17, mechanism only 0); "
+            "evidence_patients = patients in those records; safety = half weighted off-target "
+            "burden by safety class, half label warnings (boxed warnings, dose-limiting "
+            "toxicities); lower is better.",
+            highlight=False,
+        )
+        disease, row = first
+        console.rule(f"Why {row.drug} {row.regimen} is first for {disease}")
+        console.print(
+            explain(disease, row.drug, row.regimen, kb=kb)["text"], highlight=False, markup=False
+        )
     console.print(DISCLAIMER, highlight=False)
 
 

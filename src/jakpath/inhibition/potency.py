@@ -951,20 +951,57 @@ def _drug_potencies(kb: KnowledgeBase, drug, cids: list[str]) -> dict[str, Poten
     return out
 
 
+@functools.lru_cache(maxsize=4096)
+def enzyme_floor(kb: KnowledgeBase, drug_id: str, jaks: tuple[str, ...]) -> float:
+    """Lowest IC50 the drug's enzyme records allow for a pathway (printed values, no translation).
+
+    Per JAK the lowest exact value or, with none, the highest censored bound (``>10000 nM``);
+    combined with the either-JAK rule. Cellular IC50s of ATP-competitive drugs sit at or above
+    enzyme IC50s (cellular ATP), so this is a floor, used for unknown pathways only. ``inf``
+    when a JAK of the pathway has no enzyme record.
+    """
+    e = screened_enzyme(kb)
+    e = e[(e.drug_id == drug_id) & e.used & (e.quality != "derived")]
+    ks = []
+    for jak in jaks:
+        g = e[e.target == jak]
+        exact = g[g.exact]
+        if len(exact):
+            ks.append(float(exact.value_nM.min()))
+        elif len(g[g.relation.isin([">", ">="])]):
+            ks.append(float(g[g.relation.isin([">", ">="])].value_nM.max()))
+        else:
+            return math.inf
+    return combine_jaks(ks)
+
+
 def _unknown(kb, drug_id, cid, jaks, meas, fu, fu_text, why, cls, common) -> Potency:
-    """An unknown pathway: central value from the drug's pathways sharing a JAK (assumption)."""
+    """An unknown pathway: an assumed central value with a wide interval (rule in order).
+
+    1. The geometric mean of the drug's measured unbound IC50s on pathways sharing a JAK, raised
+       to the drug's enzyme floor (:func:`enzyme_floor`) when that is higher (a JAK-selective
+       drug is not assumed to inhibit a pathway its enzyme data say it spares);
+    2. without such pathways, the enzyme floor;
+    3. without enzyme data, the mechanism class's typical value (:func:`_class_prior`).
+    """
     jaks_of = pathway_jaks(kb)
     share = [c for c in meas.index if set(jaks_of.get(c, ())) & set(jaks)]
-    base = meas.loc[share] if share else meas
-    if len(base):
+    floor = enzyme_floor(kb, drug_id, tuple(jaks)) if jaks else math.inf
+    if share:
+        base = meas.loc[share]
         unbound = _gmean(base.unbound_nM)
         how = (
-            f"ASSUMED: geometric mean of the drug's measured unbound IC50s on pathways sharing a "
+            "ASSUMED: geometric mean of the drug's measured unbound IC50s on pathways sharing a "
             f"JAK ({', '.join(base.index)})"
-            if share
-            else "ASSUMED: geometric mean of all the drug's measured unbound IC50s"
         )
         sources = ";".join(sorted(set(";".join(base.sources).split(";"))))
+        if np.isfinite(floor) and floor > unbound:
+            unbound = floor
+            how += f", raised to its enzyme floor {floor:.3g} nM"
+            sources += ";enzyme_potency"
+    elif np.isfinite(floor):
+        unbound, sources = floor, "enzyme_potency"
+        how = f"ASSUMED: the drug's enzyme floor for {'+'.join(jaks)} ({floor:.3g} nM)"
     else:
         unbound, how = _class_prior(kb, cid, common["mechanism"])
         sources = "enzyme_potency" if np.isfinite(unbound) else ""

@@ -1,0 +1,127 @@
+"""The ranking read as a dermatologist would (issue 13): plausible candidates first.
+
+Each rule states what a clinician knows from approvals and trials, independent of the model:
+no myeloproliferative-neoplasm-only drug leads an inflammatory skin disease; a drug approved
+for the disease sits in the top third; the drugs with the strongest evidence are in the top
+five unless a stated safety rule pushes them down; no duplicates; induction doses are not
+candidates by default.
+"""
+
+import pytest
+
+import jakpath
+from jakpath.matching import rank
+from jakpath.matching.scoring import EVIDENCE_POINTS
+
+SKIN = [
+    "hidradenitis suppurativa",
+    "dermatomyositis",
+    "alopecia areata",
+    "atopic dermatitis",
+    "vitiligo",
+]
+
+
+@pytest.fixture(scope="module")
+def kb():
+    return jakpath.load_kb()
+
+
+@pytest.fixture(scope="module")
+def tables(kb):
+    return {d: rank(d, kb=kb, stability=False) for d in SKIN}
+
+
+def _mpn_only(kb):
+    a = kb.approvals
+    uses = a.groupby("drug_id").use.agg(set)
+    return {d for d, u in uses.items() if u == {"mpn"}}
+
+
+@pytest.mark.parametrize("disease", SKIN)
+def test_no_mpn_only_drug_in_top_five(kb, tables, disease):
+    top = set(tables[disease].head(5).drug)
+    assert not top & _mpn_only(kb), top
+    assert {"fedratinib", "pacritinib", "momelotinib"} <= _mpn_only(kb)
+
+
+@pytest.mark.parametrize("disease", SKIN)
+def test_approved_drug_in_top_third(tables, disease):
+    df = tables[disease]
+    approved = df[df.approved_for_disease]
+    if approved.empty:
+        # no tablet is approved for these (labels: HS and DM none; vitiligo only a cream)
+        assert disease in {"hidradenitis suppurativa", "dermatomyositis", "vitiligo"}
+        return
+    third = max(1, -(-len(df) // 3))
+    assert approved["rank"].min() <= third, approved[["drug", "regimen", "rank"]]
+
+
+def test_approved_skin_diseases_have_systemic_approvals(tables):
+    for disease in ("alopecia areata", "atopic dermatitis"):
+        assert tables[disease].approved_for_disease.any()
+
+
+@pytest.mark.parametrize("disease", SKIN)
+def test_strongest_evidence_in_top_five(tables, disease):
+    df = tables[disease]
+    best = df.evidence.max()
+    strongest = set(df[df.evidence == best].drug)
+    top = set(df.head(5).drug)
+    assert strongest & top, (strongest, top)
+
+
+@pytest.mark.parametrize("disease", SKIN)
+def test_no_duplicate_rows(tables, disease):
+    df = tables[disease]
+    assert not df.duplicated(["drug", "regimen"]).any()
+
+
+def test_approved_regimen_passed_as_text_is_not_duplicated(kb):
+    df = rank("atopic dermatitis", [("upadacitinib", "15 mg qd")], kb=kb, stability=False)
+    hits = df[(df.drug == "upadacitinib") & (df.regimen == "15 mg qd XR")]
+    assert len(hits) == 1
+
+
+def test_induction_and_mpn_doses_left_out_by_default_and_flagged_on_request(kb):
+    df = rank("atopic dermatitis", kb=kb, stability=False)
+    assert not ((df.drug == "upadacitinib") & (df.regimen == "45 mg qd XR")).any()
+    assert "fedratinib" not in set(df.drug)
+    both = rank("atopic dermatitis", include=["induction", "mpn"], kb=kb, stability=False)
+    row = both[(both.drug == "upadacitinib") & (both.regimen == "45 mg qd XR")].iloc[0]
+    assert any("induction" in f for f in row.flags)
+    fed = both[both.drug == "fedratinib"].iloc[0]
+    assert any("myeloproliferative" in f for f in fed.flags)
+    assert any("boxed warning" in f and "ncephalopathy" in f for f in fed.flags)
+
+
+def test_topical_approval_does_not_make_the_tablet_approved(kb, tables):
+    # Opzelura (ruxolitinib 1.5% cream) is approved for vitiligo; oral ruxolitinib is not
+    df = tables["vitiligo"]
+    rux = df[df.drug == "ruxolitinib"]
+    assert not rux.approved_for_disease.any()
+    assert (rux.evidence_level != "approved").all()
+    assert any("topical" in n for n in df.attrs["notes"])
+
+
+def test_evidence_levels_follow_the_hierarchy(tables):
+    # an open-label trial is not a case series: tofacitinib in dermatomyositis (Paik 2021)
+    dm = tables["dermatomyositis"]
+    tofa = dm[dm.drug == "tofacitinib"].iloc[0]
+    assert tofa.evidence_level == "open-label trial"
+    assert tofa.evidence == pytest.approx(EVIDENCE_POINTS["open-label trial"])
+    assert tofa.evidence_records >= 2 and tofa.evidence_patients >= 10
+
+
+def test_orders(kb):
+    for order, col, ascending in (
+        ("mechanism", "coverage", False),
+        ("safety", "safety", True),
+        ("evidence", "evidence", False),
+    ):
+        df = rank("dermatomyositis", kb=kb, stability=False, order=order)
+        values = df[col].to_numpy()
+        pairs = zip(values, values[1:], strict=False)
+        assert all((b >= a) if ascending else (b <= a) for a, b in pairs)
+    with pytest.raises(ValueError, match="order must be one of"):
+        rank("dermatomyositis", kb=kb, order="alphabetical")
