@@ -575,8 +575,19 @@ def population_cmd(
     uncertainty: bool = typer.Option(True, help="Draw potencies from their uncertainty."),
     seed: int = typer.Option(0, help="Random seed (same subjects on every backend)."),
     fmt: Format = FORMAT_OPT,
+    egfr: float = EGFR_OPT,
+    crcl: float = CRCL_OPT,
+    child_pugh: str = CHILD_PUGH_OPT,
+    with_drugs: list[str] = WITH_OPT,
+    cyp2c19: str = CYP2C19_OPT,
+    weight: float = WEIGHT_OPT,
+    age: float = AGE_OPT,
+    sex: str = SEX_OPT,
 ):
-    """Percentiles of daily inhibition over a virtual population of N subjects."""
+    """Percentiles of daily inhibition over a virtual population of N subjects.
+
+    Patient options as for ``simulate`` (every subject shares them).
+    """
     from rich.progress import Progress
 
     from jakpath.population import BackendError, population
@@ -596,6 +607,7 @@ def population_cmd(
                 seed=seed,
                 kb=kb,
                 progress=lambda done, total: bar.update(task, completed=done),
+                patient=_patient(egfr, crcl, child_pugh, with_drugs, cyp2c19, weight, age, sex),
             )
     except BackendError as exc:
         fail(str(exc))
