@@ -8,6 +8,8 @@ Public API::
     kb = jakpath.load_kb()
     jakpath.simulate("upadacitinib", "15 mg qd")      # concentration over time
     jakpath.inhibition("tofacitinib", "5 mg bid")     # pathway x daily metric
+    p = jakpath.Patient(egfr=40, interacting_drugs=("ketoconazole",))
+    jakpath.simulate("tofacitinib", "5 mg bid", patient=p)  # a real patient
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -18,6 +20,12 @@ except PackageNotFoundError:  # running from a source tree
     __version__ = "0.0.0+source"
 
 from jakpath.exposure.model import MissingDataError, pk_model, simulate  # noqa: E402
+from jakpath.exposure.patient import (  # noqa: E402
+    Patient,
+    PatientError,
+    label_recommendations,
+    patient_exposure,
+)
 from jakpath.exposure.regimen import Regimen, RegimenError, parse_regimen  # noqa: E402
 from jakpath.inhibition.pathways import inhibition  # noqa: E402
 from jakpath.inhibition.potency import potency_check, potency_table  # noqa: E402
@@ -30,13 +38,17 @@ __all__ = [
     "DISCLAIMER",
     "KnowledgeBase",
     "MissingDataError",
+    "Patient",
+    "PatientError",
     "Regimen",
     "RegimenError",
     "UnknownNameError",
     "explain",
     "inhibition",
+    "label_recommendations",
     "load_kb",
     "parse_regimen",
+    "patient_exposure",
     "pk_model",
     "population",
     "potency_check",

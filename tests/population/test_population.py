@@ -197,3 +197,63 @@ def test_unreachable_dask_scheduler_fails_fast():
             backend="dask",
             scheduler="tcp://127.0.0.1:9",
         )
+
+
+# --- patients and covariate distributions -------------------------------------------------
+def test_a_patient_the_drug_cannot_use_is_a_clear_error():
+    from jakpath.exposure.patient import Patient
+
+    with pytest.raises(jakpath.PatientError, match="renal function"):
+        population("deucravacitinib", "6 mg qd", n=10, pathways=["IL23"], patient=Patient(egfr=40))
+
+
+def test_cohort_subjects_are_the_subjects_of_each_patient_type():
+    """Subject i of a 2-type cohort equals subject i of the population of its type."""
+    from jakpath.exposure.patient import Patient
+
+    kwargs = dict(n=400, pathways=["IL6"], seed=3, chunk=150, return_subjects=True)
+    types = [Patient(), Patient(crcl=40, interacting_drugs=("ketoconazole",))]
+    mixed = population("tofacitinib", "5 mg bid", cohort=types, **kwargs).attrs["subjects"][0]
+    typical = population("tofacitinib", "5 mg bid", **kwargs).attrs["subjects"][0]
+    patient = population("tofacitinib", "5 mg bid", patient=types[1], **kwargs)
+    patient = patient.attrs["subjects"][0]
+    assert np.allclose(mixed[0::2], typical[0::2], rtol=1e-12)
+    assert np.allclose(mixed[1::2], patient[1::2], rtol=1e-12)
+    assert patient.mean() > typical.mean()  # higher exposure, more inhibition
+
+
+def test_cohort_spec_as_field_values_and_bad_cohorts():
+    df = population(
+        "tofacitinib",
+        "5 mg bid",
+        n=300,
+        pathways=["IL6"],
+        cohort={"crcl": [30, 60], "weight_kg": [60, 90]},
+    )
+    assert "cohort of 4 patient types" in " ".join(df.attrs["notes"])
+    assert any("outside the studied range" in n for n in df.attrs["notes"])
+    with pytest.raises(ValueError, match="not possible"):
+        population("tofacitinib", "5 mg bid", n=10, cohort={"egfr": [-5]})
+    with pytest.raises(ValueError, match="either patient or cohort"):
+        from jakpath.exposure.patient import Patient
+
+        population("tofacitinib", "5 mg bid", n=10, patient=Patient(crcl=50), cohort=[Patient()])
+
+
+@pytest.mark.parametrize(
+    "backend,module,exact", [("jax", "jax", False), ("dask", "distributed", True)]
+)
+def test_cohort_same_subjects_on_every_backend(backend, module, exact):
+    require(module)
+    kwargs = dict(
+        n=600,
+        pathways=["IL6", "EPO"],
+        seed=11,
+        chunk=200,
+        return_subjects=True,
+        cohort={"crcl": [35, 80], "sex": ["female", "male"]},
+    )
+    ref = population("tofacitinib", "5 mg bid", **kwargs).attrs["subjects"]
+    out = population("tofacitinib", "5 mg bid", backend=backend, **kwargs).attrs["subjects"]
+    for a, b in zip(out, ref, strict=True):
+        assert np.array_equal(a, b) if exact else np.allclose(a, b, rtol=1e-9, atol=1e-12)

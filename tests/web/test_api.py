@@ -145,3 +145,30 @@ def test_disease_page_shows_evidence_summary_with_exact_intervals(client):
     row = next(r for r in body["rows"] if r["drug_id"] == "tofacitinib")
     low, high = clopper_pearson(row["responders"], row["evaluable_patients"])
     assert row["response_ci_low"] == pytest.approx(low) and f"{low:.2f}" in text
+
+
+def test_simulate_and_inhibition_accept_a_patient(client):
+    body = client.get(
+        "/api/simulate?drug=tofacitinib&regimen=5 mg bid&crcl=40&with=ketoconazole&weight_kg=60"
+    ).json()
+    assert "5 mg once daily" in " ".join(body["label_recommendations"])
+    assert body["patient_effects"] and body["rows"][0]["patient"].startswith("CrCL 40")
+    body = client.get(
+        "/api/inhibition?drug=upadacitinib&regimen=15 mg qd&pathways=IL6&child_pugh=B&course=true"
+    ).json()
+    assert body["rows"][0]["formulation"] == "XR" and "course" in body
+
+
+@pytest.mark.parametrize(
+    "query, fragment",
+    [
+        ("egfr=-5", "not possible"),
+        ("child_pugh=E", "Child-Pugh"),
+        ("with=ketokonazole", "ketoconazole"),
+        ("cyp2c19=poor", "CYP2C19"),
+    ],
+)
+def test_bad_patient_input_is_422(client, query, fragment):
+    r = client.get(f"/api/simulate?drug=baricitinib&regimen=4 mg qd&{query}")
+    assert r.status_code == 422, r.text
+    assert fragment in r.json()["error"]

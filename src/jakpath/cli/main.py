@@ -236,6 +236,43 @@ def disease_cmd(name: str, fmt: Format = FORMAT_OPT):
 
 
 # --- exposure and inhibition ---------------------------------------------------------------
+EGFR_OPT = typer.Option(None, "--egfr", help="Patient eGFR, mL/min/1.73 m2.")
+CRCL_OPT = typer.Option(None, "--crcl", help="Patient creatinine clearance, mL/min.")
+CHILD_PUGH_OPT = typer.Option(None, "--child-pugh", help="Hepatic impairment class A, B or C.")
+WITH_OPT = typer.Option(None, "--with", help="Interacting drug (repeat for several).")
+CYP2C19_OPT = typer.Option(None, "--cyp2c19", help="CYP2C19 phenotype (poor ... ultrarapid).")
+WEIGHT_OPT = typer.Option(None, "--weight", help="Body weight, kg.")
+AGE_OPT = typer.Option(None, "--age", help="Age, years.")
+SEX_OPT = typer.Option(None, "--sex", help="female or male.")
+
+
+def _patient(egfr, crcl, child_pugh, with_drugs, cyp2c19, weight, age, sex):
+    from jakpath.exposure.patient import patient_from_options
+
+    return patient_from_options(egfr, crcl, child_pugh, with_drugs, cyp2c19, weight, age, sex)
+
+
+def _print_patient(df: pd.DataFrame, fmt: Format) -> None:
+    """Below a table: the covariate effects applied and the label's recommendation."""
+    if fmt != Format.table or "patient" not in df.columns:
+        return
+    effects = df.attrs.get("patient_effects")
+    console.print(f"[bold]patient:[/] {df.patient.iloc[0]}", highlight=False)
+    if effects is not None and len(effects):
+        for r in effects.itertuples():
+            flag = f" [yellow]({r.flag})[/]" if r.flag else ""
+            console.print(
+                f"  {r.covariate} {r.patient_value}: {r.parameter} x {r.factor:.3g} "
+                f"[dim]({r.source})[/]{flag}",
+                highlight=False,
+            )
+        console.print(
+            f"  AUC patient/typical: {effects.auc_ratio_vs_typical.iloc[0]:.3g}", highlight=False
+        )
+    for rec in df.attrs.get("label_recommendations") or [df.label_recommendation.iloc[0]]:
+        console.print(f"[bold]{rec}[/]", highlight=False)
+
+
 @app.command("simulate")
 @handles_errors
 def simulate_cmd(
@@ -246,8 +283,20 @@ def simulate_cmd(
     single: bool = typer.Option(False, "--single", help="From a first dose, not steady state."),
     fmt: Format = FORMAT_OPT,
     plot: Path = typer.Option(None, "--plot", help="Write a PNG/SVG figure."),
+    egfr: float = EGFR_OPT,
+    crcl: float = CRCL_OPT,
+    child_pugh: str = CHILD_PUGH_OPT,
+    with_drugs: list[str] = WITH_OPT,
+    cyp2c19: str = CYP2C19_OPT,
+    weight: float = WEIGHT_OPT,
+    age: float = AGE_OPT,
+    sex: str = SEX_OPT,
 ):
-    """Concentration over time of DRUG at REGIMEN (steady state unless --single)."""
+    """Concentration over time of DRUG at REGIMEN (steady state unless --single).
+
+    Patient options (--egfr, --crcl, --child-pugh, --with, --cyp2c19, --weight, --age, --sex)
+    apply cited covariate effects and show the label's dose recommendation.
+    """
     import math
 
     from jakpath.exposure.model import simulate
@@ -257,11 +306,12 @@ def simulate_cmd(
         fail("--days and --step must be positive numbers")
     if days * 24 / step > 200_000:
         fail("too many time points: raise --step or lower --days")
+    patient = _patient(egfr, crcl, child_pugh, with_drugs, cyp2c19, weight, age, sex)
     kb = load_kb()
     reg = parse_regimen(regimen)
     if single:
         reg = reg.with_doses(max(1, math.ceil(days * 24 / reg.interval_h)))
-    df = simulate(drug, reg, days=days, step_h=step, kb=kb)
+    df = simulate(drug, reg, days=days, step_h=step, kb=kb, patient=patient)
     if plot:
         from jakpath.plots import plot_regimen
 
@@ -274,6 +324,7 @@ def simulate_cmd(
         title=f"{drug} {df.regimen.iloc[0]} (PK model {models})",
         version=kb.version,
     )
+    _print_patient(df, fmt)
 
 
 @app.command("inhibition")
@@ -284,12 +335,24 @@ def inhibition_cmd(
     pathway: list[str] = typer.Option(None, "--pathway", "-p", help="Cytokine(s); default all."),
     fmt: Format = FORMAT_OPT,
     plot: Path = typer.Option(None, "--plot", help="Write a PNG/SVG figure."),
+    egfr: float = EGFR_OPT,
+    crcl: float = CRCL_OPT,
+    child_pugh: str = CHILD_PUGH_OPT,
+    with_drugs: list[str] = WITH_OPT,
+    cyp2c19: str = CYP2C19_OPT,
+    weight: float = WEIGHT_OPT,
+    age: float = AGE_OPT,
+    sex: str = SEX_OPT,
 ):
-    """Steady-state daily pathway inhibition of DRUG at REGIMEN (mean, hours >=50/90%, ...)."""
+    """Steady-state daily pathway inhibition of DRUG at REGIMEN (mean, hours >=50/90%, ...).
+
+    Patient options as for ``simulate``.
+    """
     from jakpath.inhibition.pathways import inhibition
 
+    patient = _patient(egfr, crcl, child_pugh, with_drugs, cyp2c19, weight, age, sex)
     kb = load_kb()
-    df = inhibition(drug, regimen, pathways=pathway or None, kb=kb)
+    df = inhibition(drug, regimen, pathways=pathway or None, kb=kb, patient=patient)
     if plot:
         from jakpath.exposure.regimen import parse_regimen
         from jakpath.plots import plot_regimen
@@ -321,6 +384,7 @@ def inhibition_cmd(
         f"(PK model {df.pk_model.iloc[0]})",
         version=kb.version,
     )
+    _print_patient(df, fmt)
 
 
 @app.command("potency")
@@ -608,8 +672,19 @@ def population_cmd(
     uncertainty: bool = typer.Option(True, help="Draw potencies from their uncertainty."),
     seed: int = typer.Option(0, help="Random seed (same subjects on every backend)."),
     fmt: Format = FORMAT_OPT,
+    egfr: float = EGFR_OPT,
+    crcl: float = CRCL_OPT,
+    child_pugh: str = CHILD_PUGH_OPT,
+    with_drugs: list[str] = WITH_OPT,
+    cyp2c19: str = CYP2C19_OPT,
+    weight: float = WEIGHT_OPT,
+    age: float = AGE_OPT,
+    sex: str = SEX_OPT,
 ):
-    """Percentiles of daily inhibition over a virtual population of N subjects."""
+    """Percentiles of daily inhibition over a virtual population of N subjects.
+
+    Patient options as for ``simulate`` (every subject shares them).
+    """
     from rich.progress import Progress
 
     from jakpath.population import BackendError, population
@@ -629,6 +704,7 @@ def population_cmd(
                 seed=seed,
                 kb=kb,
                 progress=lambda done, total: bar.update(task, completed=done),
+                patient=_patient(egfr, crcl, child_pugh, with_drugs, cyp2c19, weight, age, sex),
             )
     except BackendError as exc:
         fail(str(exc))

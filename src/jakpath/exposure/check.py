@@ -53,6 +53,19 @@ def effective_half_life_h(model, interval_h: float, dose_mg: float = 1.0) -> flo
     return interval_h * math.log(2) / math.log(ratio / (ratio - 1.0))
 
 
+def _metabolite_effective_half_life_h(kb, model, met_model, interval_h: float) -> float:
+    """Effective half-life of a metabolite from its accumulation after parent doses."""
+    t = np.arange(0.0, interval_h + CHECK_STEP_H / 2, CHECK_STEP_H)
+    first, _ = metabolite_concentrations(
+        model, met_model, [Regimen(1.0, interval_h, model.formulation, 1)], t, kb
+    )
+    steady, _ = metabolite_concentrations(
+        model, met_model, [Regimen(1.0, interval_h, model.formulation)], t, kb
+    )
+    ratio = float(np.trapezoid(steady[0], t) / np.trapezoid(first[0], t))
+    return interval_h * math.log(2) / math.log(ratio / (ratio - 1.0))
+
+
 def _predict(
     kb: KnowledgeBase,
     drug_id: str,
@@ -76,9 +89,11 @@ def _predict(
         if model.observed:
             raise MissingDataError("topical model is an observed plasma level: no half-life")
         if metric == "t_half_eff":
-            if met is not None:
-                raise MissingDataError("effective half-life of a metabolite is not computed")
             tau = interval_h if interval_h and interval_h > 0 else 24.0
+            if met is not None:
+                return _metabolite_effective_half_life_h(
+                    kb, model, analyte_model, tau
+                ), model.model_id
             return effective_half_life_h(model, tau), model.model_id
         return terminal_half_life_h(analyte_model), model.model_id
     if model.observed:
@@ -178,7 +193,7 @@ def _nominal_dose(kb: KnowledgeBase, drug_id: str) -> float:
 
 def _within(pred: float, value: float, low: float, high: float) -> bool:
     """Within TOLERANCE of the figure, or of any value of its reported range."""
-    if low == low and high == high and low > 0:
+    if low == low and high == high and high > 0:
         return low / (1 + TOLERANCE) <= pred <= high * (1 + TOLERANCE)
     return bool(abs(pred / value - 1) <= TOLERANCE)
 

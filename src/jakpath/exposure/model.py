@@ -405,5 +405,19 @@ def simulate(
     out.attrs["pk_models"] = models_used
     out.attrs["formulations"] = sorted(groups)
     if effects:
-        out.attrs["patient_effects"] = pd.concat(effects, ignore_index=True)
+        attach_patient(out, drug_id, patient, effects, kb)
     return out
+
+
+NO_LABEL_ADJUSTMENT = "no label dose adjustment for this patient in the knowledge base"
+
+
+def attach_patient(out: pd.DataFrame, drug_id: str, patient, effects, kb) -> None:
+    """Patient columns and attrs: who, the effects applied and the label's recommendation."""
+    from jakpath.exposure.patient import label_recommendations
+
+    recs = label_recommendations(drug_id, patient, kb)
+    out["patient"] = patient.describe()
+    out["label_recommendation"] = " | ".join(recs) if recs else NO_LABEL_ADJUSTMENT
+    out.attrs["patient_effects"] = pd.concat(effects, ignore_index=True)
+    out.attrs["label_recommendations"] = recs

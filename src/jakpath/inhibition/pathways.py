@@ -14,6 +14,7 @@ from jakpath.exposure.model import (
     MissingDataError,
     PKModel,
     _as_regimens,
+    attach_patient,
     concentrations_nM,
     metabolite_concentrations,
     metabolites_of,
@@ -202,5 +203,5 @@ def inhibition(
     out = pd.DataFrame(frames)
     out.attrs["data_version"] = kb.version
     if effects:
-        out.attrs["patient_effects"] = pd.concat(effects, ignore_index=True)
+        attach_patient(out, drug_id, patient, effects, kb)
     return out

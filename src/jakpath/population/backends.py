@@ -35,13 +35,13 @@ class BackendError(RuntimeError):
 
 def _metrics(spec, offset, size, seed, xp):
     from jakpath.population.kernel import subject_metrics
-    from jakpath.population.simulate import draw
+    from jakpath.population.simulate import cohort_dose, draw
 
     params, ic50 = draw(spec, offset, size, seed, xp)
     n_doses = None if spec.n_doses is None else xp.full(size, spec.n_doses)
     return subject_metrics(
         params,
-        xp.full(size, spec.dose_nmol),
+        cohort_dose(spec, offset, size, xp),
         xp.full(size, spec.tau_h),
         ic50,
         xp.asarray(spec.t_h),
@@ -101,6 +101,7 @@ def _spec_key(spec) -> tuple:
         spec.span_h,
         spec.n_doses,
         spec.live.tobytes(),
+        tuple((k, v.tobytes()) for k, v in sorted((spec.cohort or {}).items())),
     )
 
 

@@ -73,22 +73,44 @@ class PopulationSpec:
     span_h: float
     n_doses: float | None
     live: np.ndarray
+    cohort: dict[str, np.ndarray] | None = None
+    """Covariate multipliers per patient type (``_PK_FIELDS`` and ``dose``), each (K,);
+    subject ``i`` is of type ``i % K`` (same assignment on every backend and chunking)."""
+
+
+def _cohort_type(spec: PopulationSpec, offset: int, size: int, xp):
+    k = next(iter(spec.cohort.values())).size
+    index = xp.arange(size, dtype=xp.int64) + xp.asarray(offset, dtype=xp.int64)
+    return index % k
+
+
+def cohort_dose(spec: PopulationSpec, offset: int, size: int, xp=np):
+    """Dose (size,) of each subject: the regimen's, times its patient type's dose factor."""
+    if not spec.cohort:
+        return xp.full(size, spec.dose_nmol)
+    kind = _cohort_type(spec, offset, size, xp)
+    return spec.dose_nmol * xp.asarray(spec.cohort["dose"])[kind]
 
 
 def draw(spec: PopulationSpec, offset: int, size: int, seed: int, xp=np):
     """PK parameters (size,) and potencies (size, P) of subjects ``offset .. offset+size-1``.
 
-    Log-normal random effects are median-preserving: the typical value is the median.
+    Log-normal random effects are median-preserving: the typical value is the median. With a
+    cohort, each subject's typical values are those of its patient type.
     """
     index = xp.arange(size, dtype=xp.uint64) + xp.asarray(offset, dtype=xp.uint64)
+    kind = _cohort_type(spec, offset, size, xp) if spec.cohort else None
     params = {}
     for k, f in enumerate(_PK_FIELDS):
         cv = spec.cv.get(f, 0.0)
+        typical = spec.typical[f]
+        if kind is not None and f in spec.cohort:
+            typical = typical * xp.asarray(spec.cohort[f])[kind]
         if cv > 0:
             s = math.sqrt(math.log(1.0 + cv * cv))
-            params[f] = spec.typical[f] * xp.exp(s * normals(seed, index, k, xp))
+            params[f] = typical * xp.exp(s * normals(seed, index, k, xp))
         else:
-            params[f] = xp.full(size, spec.typical[f])
+            params[f] = xp.full(size, 1.0) * typical
     base = len(_PK_FIELDS)
     z = xp.stack([normals(seed, index, base + j, xp) for j in range(spec.ic50_nM.size)], axis=1)
     ic50 = xp.asarray(spec.ic50_nM)[None, :] * 10.0 ** (z * xp.asarray(spec.ic50_log10_sd)[None, :])
@@ -144,6 +166,56 @@ def build_spec(
         live_terms(model.pk_params(1)),
     )
     return spec, notes
+
+
+_FIELD_OF_PARAMETER = {"CL_F": "cl_L_per_h", "V_F": "v_L", "Q_F": "q_L_per_h", "V2_F": "v2_L"}
+
+
+def cohort_patients(cohort) -> list:
+    """The patient types of a cohort spec (a list of Patients, or field -> values)."""
+    import itertools
+
+    from jakpath.exposure.patient import Patient
+
+    if isinstance(cohort, dict):
+        fields = list(cohort)
+        values = [v if isinstance(v, list | tuple) else [v] for v in cohort.values()]
+        out = [
+            Patient(**dict(zip(fields, combo, strict=True))) for combo in itertools.product(*values)
+        ]
+    else:
+        out = list(cohort)
+    if not out:
+        raise ValueError("empty cohort: give at least one patient type")
+    if not all(isinstance(p, Patient) for p in out):
+        raise ValueError("a cohort is a list of Patient, or a dict of patient field -> values")
+    return out
+
+
+def _with_cohort(spec: PopulationSpec, model: PKModel, cohort, kb: KnowledgeBase):
+    """Spec with per-type multipliers on CL, V, Q, V2 and dose (from cited covariate effects)."""
+    from dataclasses import replace as _replace
+
+    from jakpath.exposure.patient import covariate_effects
+
+    types = cohort_patients(cohort)
+    mult = {f: np.ones(len(types)) for f in ("cl_L_per_h", "v_L", "q_L_per_h", "v2_L", "dose")}
+    flags = set()
+    for i, p in enumerate(types):
+        factors, f_factor, table = covariate_effects(model.drug_id, p, kb)
+        for param, factor in factors.items():
+            if param in _FIELD_OF_PARAMETER:
+                mult[_FIELD_OF_PARAMETER[param]][i] = factor
+        mult["dose"][i] = f_factor
+        flags |= {f for f in table.flag if f}
+    notes = [
+        f"cohort of {len(types)} patient types in equal shares (subject i is type i % "
+        f"{len(types)}): "
+        + "; ".join(p.describe() for p in types[:6])
+        + (" ..." if len(types) > 6 else "")
+    ]
+    notes += sorted(flags)
+    return _replace(spec, cohort=mult), notes
 
 
 def _centred_edges(top: float, width: float) -> np.ndarray:
@@ -211,6 +283,8 @@ def population(
     scheduler: str | None = None,
     progress: Callable[[int, int], None] | None = None,
     return_subjects: bool = False,
+    patient=None,
+    cohort=None,
 ) -> pd.DataFrame:
     """Percentiles (5th/50th/95th) of daily inhibition metrics over a virtual population.
 
@@ -226,6 +300,12 @@ def population(
         scheduler: Dask scheduler address (``backend="dask"``; default a local cluster).
         progress: called with (subjects done, n) after each chunk.
         return_subjects: also return per-subject metrics (memory grows with n; tests only).
+        patient: a :class:`jakpath.exposure.patient.Patient` every subject shares (covariate
+            effects move the typical values; variability is drawn around them).
+        cohort: a covariate distribution: a list of Patients (patient types in equal shares;
+            repeat a Patient to weight it), or a dict of field -> values whose combinations
+            form the types (``{"egfr": [20, 35, 50], "weight_kg": [60, 90]}``). Subject ``i``
+            is of type ``i % K`` on every backend.
 
     Returns:
         One row per pathway and metric with p5, p50, p95; ``attrs`` hold n, backend, seconds,
@@ -247,7 +327,19 @@ def population(
             "no population PK model"
         )
     cytokines = resolve_pathways(kb, pathways)
+    if patient is not None and cohort is not None:
+        raise ValueError("give either patient or cohort, not both")
+    extra_notes = []
+    if patient is not None:
+        from jakpath.exposure.patient import apply_patient
+
+        model, effects = apply_patient(model, patient, kb)
+        extra_notes.append(model.patient_note)
     spec, notes = build_spec(kb, model, drug_id, reg, cytokines, uncertainty, days)
+    notes = [*notes, *extra_notes]
+    if cohort is not None:
+        spec, cohort_notes = _with_cohort(spec, model, cohort, kb)
+        notes += cohort_notes
     run_chunks = get_backend(backend, scheduler)
     chunks = [(lo, min(chunk, n - lo)) for lo in range(0, n, chunk)]
     hist = _Histograms(len(cytokines), spec.span_h)

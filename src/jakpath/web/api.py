@@ -202,26 +202,80 @@ def search(
     return envelope(kb, suggestions=out[:limit])
 
 
+class PatientQuery:
+    """Patient fields as query parameters (all optional; none given: the typical patient)."""
+
+    def __init__(
+        self,
+        egfr: Annotated[float | None, Query(description="eGFR, mL/min/1.73 m2")] = None,
+        crcl: Annotated[float | None, Query(description="creatinine clearance, mL/min")] = None,
+        child_pugh: Annotated[str | None, Query(max_length=8, description="A, B or C")] = None,
+        with_drug: Annotated[
+            list[str] | None,
+            Query(alias="with", max_length=MAX_NAME, description="interacting drug (repeat)"),
+        ] = None,
+        cyp2c19: Annotated[str | None, Query(max_length=40)] = None,
+        weight_kg: Annotated[float | None, Query()] = None,
+        age_years: Annotated[float | None, Query()] = None,
+        sex: Annotated[str | None, Query(max_length=10)] = None,
+    ):
+        self.values = (egfr, crcl, child_pugh, with_drug, cyp2c19, weight_kg, age_years, sex)
+
+    def patient(self):
+        """The Patient, or None (PatientError, a ValueError, answers 422)."""
+        from jakpath.exposure.patient import patient_from_options
+
+        if self.values[3] and len(self.values[3]) > MAX_PATHWAYS:
+            raise ValueError(f"at most {MAX_PATHWAYS} interacting drugs per request")
+        return patient_from_options(*self.values)
+
+
+PatientParams = Annotated[PatientQuery, Depends()]
+
+
+def _patient_payload(df: pd.DataFrame) -> dict:
+    if "patient" not in df.columns:
+        return {}
+    effects = df.attrs.get("patient_effects")
+    return {
+        "patient": df.patient.iloc[0],
+        "patient_effects": records(effects) if effects is not None else [],
+        "label_recommendations": df.attrs.get("label_recommendations", []),
+    }
+
+
 @router.get("/simulate")
 def simulate_endpoint(
     drug: Name,
     regimen: Name,
     kb: KB,
+    patient_q: PatientParams,
     days: Annotated[float, Query(gt=0, le=MAX_DAYS)] = 1.0,
     step_h: Annotated[float, Query(gt=0, le=24)] = 0.25,
     single: bool = False,
 ) -> dict:
-    """Concentration over time (steady state unless ``single``)."""
+    """Concentration over time (steady state unless ``single``).
+
+    Patient parameters (eGFR, CrCL, Child-Pugh, interacting drugs, CYP2C19, weight, age, sex)
+    apply cited covariate effects; the label's dose recommendation comes back with the rows.
+    """
     if days * 24.0 / step_h > MAX_POINTS:
         raise ValueError(
             f"too many time points ({days * 24 / step_h:.0f} > {MAX_POINTS}): "
             "raise step_h or lower days"
         )
+    patient = patient_q.patient()
     reg = parse_regimen(regimen)
     if single:
         reg = reg.with_doses(max(1, math.ceil(days * 24.0 / reg.interval_h)))
-    df = simulate(drug, reg, days=days, step_h=step_h, kb=kb)
-    return envelope(kb, regimen=reg.label(), rows=records(df.drop(columns="regimen_index")))
+    df = simulate(drug, reg, days=days, step_h=step_h, kb=kb, patient=patient)
+    return envelope(
+        kb,
+        regimen=df.regimen.iloc[0],
+        pk_models=df.attrs.get("pk_models", {}),
+        rows=records(df.drop(columns="regimen_index")),
+        **_patient_payload(df),
+    )
 
 
 def _pathway_list(pathways: str | None) -> list[str] | None:
@@ -238,22 +292,31 @@ def inhibition_endpoint(
     drug: Name,
     regimen: Name,
     kb: KB,
+    patient_q: PatientParams,
     pathways: Annotated[str | None, Query(max_length=2000)] = None,
     course: bool = False,
 ) -> dict:
-    """Steady-state daily metrics per pathway (and the 24-h course when ``course``)."""
-    df = inhibition(drug, regimen, _pathway_list(pathways), kb=kb)
-    payload = {"rows": records(df)}
+    """Steady-state daily metrics per pathway (and the 24-h course when ``course``).
+
+    Patient parameters as for ``/simulate``.
+    """
+    patient = patient_q.patient()
+    df = inhibition(drug, regimen, _pathway_list(pathways), kb=kb, patient=patient)
+    payload = {"rows": records(df), **_patient_payload(df)}
     if course:
-        from jakpath.exposure.model import _as_regimens
+        from jakpath.exposure.model import pk_model, resolve_formulations
+        from jakpath.exposure.patient import apply_patient
+        from jakpath.exposure.regimen import parse_regimen as _parse
         from jakpath.inhibition.pathways import pathway_inhibition_course
 
-        reg = _as_regimens(regimen)[0].with_doses(None)
+        drug_id = kb.drug_names.resolve(drug)
+        (reg,), _ = resolve_formulations(drug, [_parse(regimen).with_doses(None)], kb)
+        model = pk_model(drug_id, reg.formulation, kb)
+        if patient is not None:
+            model, _ = apply_patient(model, patient, kb)
         t = np.linspace(0, reg.interval_h, 97)
-        inh, _, _ = pathway_inhibition_course(
-            kb, kb.drug_names.resolve(drug), [reg], list(df.cytokine), t
-        )
-        conc = simulate(drug, reg, times_h=t, kb=kb, include_metabolites=False)
+        inh, _, _ = pathway_inhibition_course(kb, drug_id, [reg], list(df.cytokine), t, model)
+        conc = simulate(drug, reg, times_h=t, kb=kb, include_metabolites=False, patient=patient)
         payload["course"] = {
             "time_h": t.tolist(),
             "conc_total_nM": conc.conc_total_nM.tolist(),
