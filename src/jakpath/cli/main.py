@@ -556,8 +556,20 @@ def rank_cmd(
     stability: bool = typer.Option(True, help="Rank stability (Monte Carlo)."),
     fmt: Format = FORMAT_OPT,
     plot: Path = typer.Option(None, "--plot", help="Coverage vs safety figure."),
+    egfr: float = EGFR_OPT,
+    crcl: float = CRCL_OPT,
+    child_pugh: str = CHILD_PUGH_OPT,
+    with_drugs: list[str] = WITH_OPT,
+    cyp2c19: str = CYP2C19_OPT,
+    weight: float = WEIGHT_OPT,
+    age: float = AGE_OPT,
+    sex: str = SEX_OPT,
 ):
-    """Rank JAK-inhibitor regimens for DISEASE on mechanism, evidence and safety."""
+    """Rank JAK-inhibitor regimens for DISEASE on mechanism, evidence and safety.
+
+    Patient options as for ``simulate`` adjust every candidate's exposure where its model or
+    label has the covariate, and list the label's dose recommendation in the row's flags.
+    """
     from jakpath.matching import rank
     from jakpath.matching.candidates import FLAGGED_USES
     from jakpath.matching.scoring import ORDERS, SUMMARY_COLUMNS
@@ -577,7 +589,17 @@ def rank_cmd(
                 f"got {item!r}"
             )
         extra.append((parts[0], parts[1]))
-    df = rank(disease, extra, include=uses, kb=kb, metric=metric, stability=stability, order=order)
+    patient = _patient(egfr, crcl, child_pugh, with_drugs, cyp2c19, weight, age, sex)
+    df = rank(
+        disease,
+        extra,
+        include=uses,
+        kb=kb,
+        metric=metric,
+        stability=stability,
+        order=order,
+        patient=patient,
+    )
     notes = df.attrs.get("notes", [])
     if plot:
         from jakpath.plots import plot_ranking
@@ -592,7 +614,7 @@ def rank_cmd(
     )
     if fmt == Format.table:
         cols = list(SUMMARY_COLUMNS) + (["p_first", "p_top3"] if stability else [])
-        shown = df[cols].assign(flags=df.flags.map("; ".join))
+        shown = df[cols].assign(flags=df["flags"].map("; ".join))
         emit(shown, fmt, title=title, float_fmt="{:.2f}")
         for note in notes:
             console.print(f"[dim]note: {escape(note)}[/]", highlight=False)
@@ -608,11 +630,16 @@ def rank_cmd(
         console.print(f"[dim]data version {kb.version} - {DISCLAIMER}[/]", highlight=False)
         return
     emit(
-        df.assign(flags=df.flags.map("; ".join)) if fmt == Format.csv else df,
+        df.assign(flags=df["flags"].map("; ".join)) if fmt == Format.csv else df,
         fmt,
         title=title,
         version=kb.version,
-        extra={"disease_id": df.attrs["disease_id"], "order": order, "notes": notes},
+        extra={
+            "disease_id": df.attrs["disease_id"],
+            "order": order,
+            "patient": df.attrs.get("patient", ""),
+            "notes": notes,
+        },
     )
 
 

@@ -97,7 +97,37 @@ def approved_regimens(kb: KnowledgeBase) -> tuple[tuple[str, Regimen], ...]:
     return tuple((c.drug_id, c.regimen) for c in cands)
 
 
-def _inhibition_matrix(kb, cands, cytokines, step_h=0.05, metric="mean"):
+def _patient_models(kb, cands, patient) -> tuple[dict, dict[str, list[str]]]:
+    """Per (drug, formulation): the PK model adjusted for the patient, and flags per drug.
+
+    A covariate a drug's model cannot use leaves that drug at typical exposure, flagged (the
+    ranking compares drugs; it does not refuse the ones whose labels say nothing).
+    """
+    from jakpath.exposure.model import pk_model
+    from jakpath.exposure.patient import PatientError, apply_patient, label_recommendations
+
+    models, flags = {}, {}
+    if patient is None:
+        return models, flags
+    for c in cands:
+        key = (c.drug_id, c.regimen.formulation)
+        if key in models:
+            continue
+        base = pk_model(c.drug_id, c.regimen.formulation, kb)
+        notes = []
+        try:
+            models[key], _ = apply_patient(base, patient, kb)
+            if models[key].patient_note:
+                notes.append(models[key].patient_note)
+        except PatientError as exc:
+            models[key] = base
+            notes.append(f"patient not applied ({exc}); typical exposure")
+        notes += label_recommendations(c.drug_id, patient, kb)
+        flags[c.drug_id] = notes
+    return models, flags
+
+
+def _inhibition_matrix(kb, cands, cytokines, step_h=0.05, metric="mean", models=None):
     """(candidates, pathways) daily metric and the concentration courses, per candidate."""
     t = np.linspace(0.0, DAY_H, int(round(DAY_H / step_h)) + 1)
     w = np.full(t.size, 1.0)
@@ -107,9 +137,10 @@ def _inhibition_matrix(kb, cands, cytokines, step_h=0.05, metric="mean"):
     by_drug: dict[tuple[str, str], list[int]] = {}
     for i, c in enumerate(cands):
         by_drug.setdefault((c.drug_id, c.regimen.formulation), []).append(i)
-    for (drug, _form), idx in by_drug.items():
+    for (drug, form), idx in by_drug.items():
         regs = [cands[i].regimen for i in idx]
-        inh, _, _ = pathway_inhibition_course(kb, drug, regs, cytokines, t)
+        model = (models or {}).get((drug, form))
+        inh, _, _ = pathway_inhibition_course(kb, drug, regs, cytokines, t, model)
         out[idx] = inh.min(axis=1) if metric == "trough" else np.einsum("stp,t->sp", inh, w)
     return out
 
@@ -138,6 +169,7 @@ def rank(
     stability: bool = True,
     seed: int = 0,
     store=None,
+    patient=None,
 ) -> pd.DataFrame:
     """Rank JAK-inhibitor regimens for a disease on mechanism, evidence and safety.
 
@@ -153,6 +185,10 @@ def rank(
         uncertainty: alias of ``stability`` kept for the population API.
         store: evidence store (or URL) the evidence levels are read from; default the
             user's store.
+        patient: a :class:`jakpath.exposure.patient.Patient` (kidney and liver function,
+            interacting drugs, CYP2C19, body size): exposure of every candidate is adjusted
+            where its model or label has the covariate (flagged where not), and the label's
+            dose recommendation for the patient is listed in the row's flags.
 
     Returns:
         One row per candidate: rank, drug, regimen, score and its three axes (coverage,
@@ -170,9 +206,10 @@ def rank(
     cands, notes = candidates(kb, did, [*(include or []), *(regimens or [])])
     if not cands:
         raise LookupError(f"no candidate regimens with PK data for {did}")
-    table = _components(kb, did, drivers, jak, cands, metric, store)
+    models, patient_flags = _patient_models(kb, cands, patient)
+    table = _components(kb, did, drivers, jak, cands, metric, store, models, patient_flags)
     if stability or uncertainty:
-        table = table.join(_stability(kb, did, drivers, jak, cands, table, seed))
+        table = table.join(_stability(kb, did, drivers, jak, cands, table, seed, models))
     table = _order(table, order)
     table.insert(0, "rank", np.arange(1, len(table) + 1))
     table = table.reset_index(drop=True)
@@ -183,6 +220,7 @@ def rank(
         order=order,
         notes=notes,
         axis_weights=dict(AXIS_WEIGHTS),
+        patient=patient.describe() if patient is not None else "",
     )
     return table
 
@@ -249,9 +287,19 @@ def _evidence_of(ev: dict, drug: str) -> dict:
     }
 
 
-def _components(kb, did, drivers, jak, cands: list[Candidate], metric, store=None):
+def _components(
+    kb,
+    did,
+    drivers,
+    jak,
+    cands: list[Candidate],
+    metric,
+    store=None,
+    models=None,
+    patient_flags=None,
+):
     direct_ids, ups, classes, needed = _pathway_sets(kb, did, drivers, jak)
-    inh = _inhibition_matrix(kb, cands, needed, metric=metric)
+    inh = _inhibition_matrix(kb, cands, needed, metric=metric, models=models)
     idx = {c: i for i, c in enumerate(needed)}
     terms, per_nonjak = _terms(inh, idx, jak, drivers, ups)
     per_class, burden = pathway_burden(kb, inh, idx, classes)
@@ -268,7 +316,7 @@ def _components(kb, did, drivers, jak, cands: list[Candidate], metric, store=Non
         safety = 0.5 * (burden[i] + lab)
         coverage = direct[i] + indirect[i]
         unknown = [d for d in direct_ids if pots[(c.drug_id, d)].tier == "unknown"]
-        flags = [*c.flags, *lab_flags]
+        flags = [*c.flags, *lab_flags, *(patient_flags or {}).get(c.drug_id, [])]
         if unknown:
             flags.append("potency unknown for driver(s): " + ", ".join(unknown))
         if pots[(c.drug_id, direct_ids[0])].fu_assumed if direct_ids else False:
@@ -313,7 +361,7 @@ def _pareto(coverage, burden) -> np.ndarray:
     return ~np.any(better_or_equal & strictly, axis=1)
 
 
-def _stability(kb, did, drivers, jak, cands, table, seed) -> pd.DataFrame:
+def _stability(kb, did, drivers, jak, cands, table, seed, models=None) -> pd.DataFrame:
     """Rank distribution when driver weights and potencies vary within their stated bounds.
 
     Potencies vary by their tier's uncertainty (unknown pathways by a wide interval); the
@@ -332,10 +380,11 @@ def _stability(kb, did, drivers, jak, cands, table, seed) -> pd.DataFrame:
     by_drug: dict[tuple[str, str], list[int]] = {}
     for i, c in enumerate(cands):
         by_drug.setdefault((c.drug_id, c.regimen.formulation), []).append(i)
-    for (drug, _form), ids in by_drug.items():
+    for (drug, form), ids in by_drug.items():
         # x = C / IC50 at the typical potencies; a potency factor f divides x
         regs = [cands[i].regimen for i in ids]
-        base, _, _ = pathway_inhibition_course(kb, drug, regs, needed, t)
+        model = (models or {}).get((drug, form))
+        base, _, _ = pathway_inhibition_course(kb, drug, regs, needed, t, model)
         x = base / np.clip(1.0 - base, 1e-12, None)
         sd = np.array([pots[(drug, c)].log10_sd for c in needed])
         f = 10.0 ** (rng.standard_normal((k, len(needed))) * sd)
