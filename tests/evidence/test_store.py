@@ -11,7 +11,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select, text
 
 from jakpath import evidence
-from jakpath.evidence.levels import evidence_levels
+from jakpath.evidence.levels import EVIDENCE_LEVELS, evidence_levels
 from jakpath.evidence.models import Base, CaseRecord, StoreMeta
 from jakpath.evidence.store import alembic_config, default_url, make_engine, normalise_url
 from jakpath.kb import UnknownNameError, load_kb
@@ -208,7 +208,15 @@ def kb_levels(disease_id):
 def test_evidence_counts_match_the_ranking_format_for_every_disease(store):
     for disease_id in KB.diseases.disease_id:
         assert evidence.evidence_counts(disease_id, store) == kb_levels(disease_id)
-        assert evidence_summary(KB, disease_id, store) == kb_levels(disease_id)
+        # the ranking counts systemic use only (a cream's approval or trials say nothing about
+        # a tablet): never more records than the registry, never a level it does not support
+        ranking = evidence_summary(KB, disease_id, store)
+        registry = kb_levels(disease_id)
+        for drug, entry in ranking.items():
+            assert entry["evidence_records"] <= registry.get(drug, {}).get("evidence_records", 0)
+            assert EVIDENCE_LEVELS.index(entry["evidence_level"]) >= EVIDENCE_LEVELS.index(
+                registry.get(drug, {"evidence_level": "mechanism only"})["evidence_level"]
+            )
 
 
 def test_evidence_counts_include_user_records(store):

@@ -168,7 +168,8 @@ def test_allosteric_and_covalent_drugs_get_no_enzyme_translation(kb):
     for (drug, _), p in potency_map(kb).items():
         if drug in ("deucravacitinib", "ritlecitinib"):
             assert p.tier != "predicted", (drug, p.cytokine_id)
-            assert "enzyme_potency" not in p.sources
+            if p.tier != "unknown":  # an unknown's assumed value may lean on the enzyme floor
+                assert "enzyme_potency" not in p.sources
 
 
 def test_pathways_without_data_are_unknown_not_uninhibited(kb):
