@@ -299,6 +299,69 @@ class EvidenceStore:
             s.add(CaseRecord(**record_row(record, origin="user", added_by=account, added_at=now)))
         return AddResult(record.case_id, True)
 
+    def add_many(
+        self, items: list[Mapping | CaseInput], *, added_by: str | None = None
+    ) -> list[AddResult]:
+        """Validate and add several user records in one transaction: all of them or none.
+
+        Every record is checked first (fields, reserved ``kb:`` ids, a ``case_id`` used by
+        a different stored record or by another record of the batch); any problem means
+        nothing is written. Records already stored (same content) are reported, not added.
+
+        Raises:
+            InvalidRecordError: the problems of every failing record, fields prefixed
+                ``record <index>.``.
+        """
+        account = added_by or current_account()
+        check_account(account)
+        problems: list[FieldProblem] = []
+        records: list[CaseInput | None] = []
+        for i, data in enumerate(items):
+            try:
+                rec = data if isinstance(data, CaseInput) else validate_record(data, self.kb)
+                rec = rec.with_case_id()
+                reserved_case_id(rec.case_id)
+            except InvalidRecordError as exc:
+                problems += [FieldProblem(f"record {i}.{p.field}", p.message) for p in exc.problems]
+                rec = None
+            records.append(rec)
+        results: list[AddResult] = []
+        with self.transaction() as s:
+            seen: dict[str, str] = {}  # content hash -> case id, within the batch
+            ids: dict[str, int] = {}
+            rows = []
+            now = datetime.now(UTC)
+            for i, rec in enumerate(records):
+                if rec is None:
+                    continue
+                h = rec.content_hash()
+                same = seen.get(h) or s.scalar(
+                    select(CaseRecord.case_id).where(CaseRecord.content_hash == h)
+                )
+                if same is not None:
+                    results.append(AddResult(same, False))
+                    continue
+                if rec.case_id in ids or s.scalar(
+                    select(CaseRecord.id).where(CaseRecord.case_id == rec.case_id)
+                ):
+                    where = f"record {ids[rec.case_id]}" if rec.case_id in ids else "a stored record"
+                    problems.append(
+                        FieldProblem(
+                            f"record {i}.case_id",
+                            f"{rec.case_id!r} is used by a different record ({where})",
+                        )
+                    )
+                    continue
+                seen[h] = rec.case_id
+                ids[rec.case_id] = i
+                rows.append(record_row(rec, origin="user", added_by=account, added_at=now))
+                results.append(AddResult(rec.case_id, True))
+            if problems:
+                raise InvalidRecordError(problems)  # rolls the transaction back: nothing written
+            for row in rows:
+                s.add(CaseRecord(**row))
+        return results
+
 
 def reserved_case_id(case_id: str) -> None:
     """Raise :class:`InvalidRecordError` if a user record takes a shipped record's id."""

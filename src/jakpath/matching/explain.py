@@ -21,8 +21,13 @@ def _pct(x: float) -> str:
     return f"{100 * x:.0f}%"
 
 
-def explain(disease: str, drug: str, regimen, *, kb: KnowledgeBase | None = None) -> dict:
+def explain(
+    disease: str, drug: str, regimen, *, kb: KnowledgeBase | None = None, store=None
+) -> dict:
     """How each term of a candidate's score arose, with numbers and sources.
+
+    ``store`` is the evidence store (or URL) the evidence level is read from, as in
+    :func:`~jakpath.matching.scoring.rank` (default: the user's store).
 
     Returns a dict with ``text`` (plain language, one section per term) and ``sections``
     (the same content as structured records) and ``row`` (the candidate's ranking row).
@@ -31,7 +36,7 @@ def explain(disease: str, drug: str, regimen, *, kb: KnowledgeBase | None = None
     did, drivers, jak = _disease_setup(kb, disease)
     drug_id = kb.drug_names.resolve(drug)
     reg = parse_regimen(regimen).with_doses(None)
-    table = rank(did, [(drug_id, reg)], kb=kb, stability=False)
+    table = rank(did, [(drug_id, reg)], kb=kb, stability=False, store=store)
     row = table[(table.drug == drug_id) & (table.regimen == reg.label())].iloc[0]
     d = kb.disease(did)
     pots = _potency_table(kb)

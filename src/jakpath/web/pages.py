@@ -148,7 +148,7 @@ def evidence_page(
 @router.get("/explain", response_class=HTMLResponse)
 def explain_page(request: Request, disease: Name, drug: Name, regimen: Name, kb: KB):
     """The plain-language explanation of one candidate."""
-    out = explain(disease, drug, regimen, kb=kb)
+    out = explain(disease, drug, regimen, kb=kb, store=get_store(request))
     return _page(
         request, "explain.html", kb, text=out["text"], disease=disease, drug=drug, regimen=regimen
     )
@@ -175,7 +175,8 @@ def report(request: Request, name: PathName, kb: KB):
     ranked = _ranked(request, kb, d.disease_id)
     top = ranked.head(3)
     explanations = [
-        explain(d.disease_id, r.drug, r.regimen, kb=kb)["text"] for r in top.itertuples()
+        explain(d.disease_id, r.drug, r.regimen, kb=kb, store=get_store(request))["text"]
+        for r in top.itertuples()
     ]
     drivers = kb.driver_weights(d.disease_id)
     ids = sorted({x for s in drivers.source_ids for x in s.split(";")})
