@@ -18,6 +18,7 @@ from jakpath.cli.output import (
     err_console,
     fail,
     handles_errors,
+    warn,
 )
 from jakpath.kb import load_kb
 
@@ -68,6 +69,7 @@ def _root(
 
 # --- knowledge base --------------------------------------------------------------------
 @kb_app.command("validate")
+@handles_errors
 def kb_validate(
     data_dir: Path = typer.Option(None, "--data-dir", help="Validate this directory instead."),
 ):
@@ -254,6 +256,7 @@ def simulate_cmd(
         fail("too many time points: raise --step or lower --days")
     kb = load_kb()
     reg = parse_regimen(regimen)
+    warn(reg.flags)
     if single:
         reg = reg.with_doses(max(1, math.ceil(days * 24 / reg.interval_h)))
     df = simulate(drug, reg, days=days, step_h=step, kb=kb)
@@ -275,12 +278,13 @@ def inhibition_cmd(
     plot: Path = typer.Option(None, "--plot", help="Write a PNG/SVG figure."),
 ):
     """Steady-state daily pathway inhibition of DRUG at REGIMEN (mean, hours >=50/90%, ...)."""
+    from jakpath.exposure.regimen import parse_regimen
     from jakpath.inhibition.pathways import inhibition
 
+    warn(parse_regimen(regimen).flags)
     kb = load_kb()
     df = inhibition(drug, regimen, pathways=pathway or None, kb=kb)
     if plot:
-        from jakpath.exposure.regimen import parse_regimen
         from jakpath.plots import plot_regimen
 
         plot_regimen(drug, parse_regimen(regimen), plot, kb=kb, pathways=pathway or None)

@@ -56,6 +56,39 @@ class DatabaseURLError(StoreError, ValueError):
     """The database URL is malformed or names a backend without an installed driver."""
 
 
+class NotADatabaseError(StoreError, ValueError):
+    """The file named as the store exists but is not a SQLite database (never overwritten)."""
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+"""The first 16 bytes of every SQLite database file (sqlite.org/fileformat.html, 1.3)."""
+
+
+def check_sqlite_file(url: str) -> None:
+    """Raise :class:`NotADatabaseError` if ``url`` names a non-empty non-SQLite file.
+
+    An empty or missing file becomes a new database; anything else that is not a SQLite
+    database is refused, so a file given by mistake is never overwritten.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return  # a malformed URL is reported by make_engine
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return
+    path = Path(parsed.database).expanduser()
+    if path.is_dir():
+        raise NotADatabaseError(f"{path} is a directory, not a SQLite database file")
+    if path.is_file() and path.stat().st_size > 0:
+        with path.open("rb") as fh:
+            head = fh.read(len(SQLITE_HEADER))
+        if head != SQLITE_HEADER:
+            raise NotADatabaseError(
+                f"{path} is not a SQLite database ({path.stat().st_size} bytes without the "
+                "SQLite header); give a database file, a new path, or a database URL"
+            )
+
+
 def data_dir() -> Path:
     """The user's jakpath data directory (``$JAKPATH_DATA_DIR`` or XDG data home)."""
     if os.environ.get(ENV_DATA_DIR):
@@ -403,18 +436,21 @@ def open_store(
     Raises:
         StoreError: the URL is unusable or the database cannot be reached.
     """
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import DatabaseError
 
     url = normalise_url(url or default_url())
+    check_sqlite_file(url)
     engine = make_engine(url)
     store = EvidenceStore(url, engine, kb or load_kb())
     try:
         migrate(engine)
         if seed:
             store.seed_kb()
-    except OperationalError as exc:
+    except DatabaseError as exc:  # unreachable, locked, or not a database after all
         engine.dispose()
         shown = make_url(url).render_as_string(hide_password=True)
+        if "not a database" in str(exc.orig):
+            raise NotADatabaseError(f"{shown} is not a SQLite database: {exc.orig}") from exc
         raise StoreError(f"cannot open evidence store {shown}: {exc.orig}") from exc
     return store
 

@@ -225,10 +225,16 @@ def _text(value) -> str | None:
 def _number(field, value, problems, *, integer=False, low=None, high=None, low_open=False):
     if _blank(value):
         return None
+    if isinstance(value, bool):  # JSON true/false is not a number (bool is an int)
+        problems.append(FieldProblem(field, f"not a number: {value!r}"))
+        return None
     try:
         x = float(str(value).strip()) if not isinstance(value, int | float) else float(value)
     except ValueError:
-        problems.append(FieldProblem(field, f"not a number: {value!r}"))
+        problems.append(FieldProblem(field, f"not a number: {str(value)[:40]!r}"))
+        return None
+    except OverflowError:  # an integer too large for a float (e.g. 400 digits)
+        problems.append(FieldProblem(field, f"number too large: {str(value)[:20]}..."))
         return None
     if math.isnan(x) or math.isinf(x):
         problems.append(FieldProblem(field, f"not a finite number: {value!r}"))

@@ -214,6 +214,8 @@ def validate(
     out = _Collector()
     for name, table in TABLES.items():
         t = raw[name]
+        for file, line, message in t.errors:
+            out.add("schema", (file, line), message)
         if t.missing:
             if not table.optional:
                 out.add("schema", (f"{name}.csv", 0), f"table file {name}.csv is missing")

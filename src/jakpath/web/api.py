@@ -222,7 +222,12 @@ def simulate_endpoint(
     if single:
         reg = reg.with_doses(max(1, math.ceil(days * 24.0 / reg.interval_h)))
     df = simulate(drug, reg, days=days, step_h=step_h, kb=kb)
-    return envelope(kb, regimen=reg.label(), rows=records(df.drop(columns="regimen_index")))
+    return envelope(
+        kb,
+        regimen=reg.label(),
+        warnings=reg.flags,
+        rows=records(df.drop(columns="regimen_index")),
+    )
 
 
 def _pathway_list(pathways: str | None) -> list[str] | None:
@@ -244,7 +249,7 @@ def inhibition_endpoint(
 ) -> dict:
     """Steady-state daily metrics per pathway (and the 24-h course when ``course``)."""
     df = inhibition(drug, regimen, _pathway_list(pathways), kb=kb)
-    payload = {"rows": records(df)}
+    payload = {"warnings": parse_regimen(regimen).flags, "rows": records(df)}
     if course:
         from jakpath.exposure.model import _as_regimens
         from jakpath.inhibition.pathways import pathway_inhibition_course
