@@ -377,7 +377,7 @@ class EvidenceStore:
                 if rec.case_id in ids or s.scalar(
                     select(CaseRecord.id).where(CaseRecord.case_id == rec.case_id)
                 ):
-                    where = f"record {ids[rec.case_id]}" if rec.case_id in ids else "a stored record"
+                    where = f"record {ids[rec.case_id]}" if rec.case_id in ids else "stored"
                     problems.append(
                         FieldProblem(
                             f"record {i}.case_id",

@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import math
 import threading
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from pydantic import BaseModel, ConfigDict
 
 from jakpath import __version__
+from jakpath.evidence.models import OUTCOMES, STUDY_TYPES
 from jakpath.exposure.model import simulate
 from jakpath.exposure.regimen import parse_regimen
 from jakpath.inhibition.pathways import inhibition
@@ -31,7 +33,34 @@ MAX_POINTS = 20_000
 MAX_PATHWAYS = 60
 """Most pathways per inhibition request."""
 
-router = APIRouter(prefix="/api")
+
+class ErrorBody(BaseModel):
+    """Every error answer: a message, plus details for some (suggestions, problems)."""
+
+    model_config = ConfigDict(extra="allow")
+    error: str
+
+
+def _errors(**described: str) -> dict:
+    return {int(code[1:]): {"model": ErrorBody, "description": d} for code, d in described.items()}
+
+
+router = APIRouter(
+    prefix="/api",
+    responses=_errors(
+        s404="Unknown name (with the closest known names) or missing data",
+        s413="Request body larger than the limit",
+        s422="Invalid parameter, regimen outside physical limits, or missing data",
+        s503="The evidence store cannot be reached",
+    ),
+)
+
+WRITE_ERRORS = _errors(
+    s400="Malformed request body (not JSON)",
+    s401="No bearer token (the answer carries WWW-Authenticate)",
+    s403="Wrong bearer token",
+)
+"""Extra documented answers of the write endpoints."""
 
 Name = Annotated[str, Query(min_length=1, max_length=MAX_NAME)]
 PathName = Annotated[str, Path(min_length=1, max_length=MAX_NAME)]
@@ -387,8 +416,8 @@ def evidence_list(
     kb: KB,
     disease: Annotated[str | None, Query(max_length=MAX_NAME)] = None,
     drug: Annotated[str | None, Query(max_length=MAX_NAME)] = None,
-    study_type: Annotated[str | None, Query(max_length=40)] = None,
-    outcome: Annotated[str | None, Query(max_length=40)] = None,
+    study_type: Annotated[Literal[STUDY_TYPES] | None, Query()] = None,
+    outcome: Annotated[Literal[OUTCOMES] | None, Query()] = None,
 ) -> dict:
     """Evidence records (shipped and user-added) matching the filters."""
     from jakpath.evidence import list_cases
@@ -407,7 +436,12 @@ def evidence_summary_endpoint(request: Request, disease: Name, kb: KB) -> dict:
     return envelope(kb, rows=records(summary(disease, store=get_store(request))))
 
 
-@router.post("/evidence", status_code=201)
+TOKEN_ROUTES = frozenset({("POST", "/api/evidence")})
+"""(method, path) of the routes that need the bearer token: the app's guard checks it
+before reading the request body (keep in step with the routes using ``require_token``)."""
+
+
+@router.post("/evidence", status_code=201, responses=WRITE_ERRORS)
 def evidence_add(
     request: Request,
     kb: KB,

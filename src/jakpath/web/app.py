@@ -71,11 +71,36 @@ def _error(status: int, message: str, headers: dict | None = None, **extra) -> J
     return JSONResponse({"error": message, **extra}, status_code=status, headers=headers)
 
 
+def _wants_html(request: Request) -> bool:
+    """A browser asking for a page (not the JSON API, not an asset)."""
+    path = request.url.path
+    if path.startswith(("/api/", "/static", "/openapi.json")):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+def _answer(request: Request, status: int, message: str, headers=None, **extra) -> Response:
+    """An error answer: an HTML page for a browser on a page route, JSON otherwise."""
+    if _wants_html(request):
+        from http import HTTPStatus
+
+        from jakpath.web.pages import render_error
+
+        try:
+            title = HTTPStatus(status).phrase
+        except ValueError:
+            title = "Error"
+        page = render_error(request, status, title, message, extra.get("suggestions") or [])
+        page.headers.update(headers or {})
+        return page
+    return _error(status, message, headers=headers, **extra)
+
+
 def _status_handler(status: int):
-    """An exception handler answering ``status`` with the error's message as JSON."""
+    """An exception handler answering ``status`` with the error's message (JSON or page)."""
 
     async def handler(request: Request, exc: Exception):
-        return _error(status, str(exc))
+        return _answer(request, status, str(exc))
 
     return handler
 
@@ -133,20 +158,14 @@ def _json_message(status: int, message: str, extra_headers=()) -> tuple[dict, by
     return start, body
 
 
-def _protected(app, scope) -> bool:
+def _protected(scope) -> bool:
     """True when the route that would answer ``scope`` requires the bearer token."""
-    from fastapi.routing import APIRoute
-    from starlette.routing import Match
+    from jakpath.web.api import TOKEN_ROUTES
 
-    from jakpath.web.api import require_token
+    return (scope["method"], scope.get("path", "")) in TOKEN_ROUTES
 
-    for route in app.router.routes:
-        match, _ = route.matches(scope)
-        if match == Match.FULL:
-            return isinstance(route, APIRoute) and any(
-                d.call is require_token for d in route.dependant.dependencies
-            )
-    return False
+
+_SET_HEADERS = (b"content-security-policy", b"x-content-type-options", b"referrer-policy")
 
 
 class _Guard:
@@ -177,10 +196,7 @@ class _Guard:
             if message["type"] == "http.response.start":
                 started = True
                 headers = [
-                    (k, v)
-                    for k, v in message.get("headers", [])
-                    if k.lower()
-                    not in (b"content-security-policy", b"x-content-type-options", b"referrer-policy")
+                    (k, v) for k, v in message.get("headers", []) if k.lower() not in _SET_HEADERS
                 ]
                 headers += [
                     (b"content-security-policy", csp),
@@ -201,7 +217,7 @@ class _Guard:
         if length is not None and (not length.isdigit() or int(length) > self.max_body):
             await answer(413, too_large)
             return
-        if scope["method"] in WRITE_METHODS and _protected(scope["app"], scope):
+        if scope["method"] in WRITE_METHODS and _protected(scope):
             problem = token_problem(scope["app"].state.token, headers.get(b"authorization"))
             if problem:
                 status, text = problem
@@ -266,7 +282,9 @@ def create_app(
 
     @app.exception_handler(UnknownNameError)
     async def _unknown(request: Request, exc: UnknownNameError):
-        return _error(404, str(exc), kind=exc.kind, query=exc.query, suggestions=exc.suggestions)
+        return _answer(
+            request, 404, str(exc), kind=exc.kind, query=exc.query, suggestions=exc.suggestions
+        )
 
     from jakpath.evidence import InvalidRecordError, StoreError
 
@@ -299,7 +317,7 @@ def create_app(
         headers = dict(exc.headers or {})
         if exc.status_code == 401:
             headers.setdefault("WWW-Authenticate", AUTH_CHALLENGE)
-        return _error(exc.status_code, str(exc.detail), headers=headers or None)
+        return _answer(request, exc.status_code, str(exc.detail), headers=headers or None)
 
     app.include_router(api_router)
     app.include_router(page_router)

@@ -38,6 +38,26 @@ def _page(request: Request, name: str, kb, **context) -> HTMLResponse:
     )
 
 
+def render_error(
+    request: Request, status: int, title: str, message: str, suggestions: list[str]
+) -> HTMLResponse:
+    """An error page (autoescaped) for a browser, with the closest known names if any."""
+    from jakpath.kb import load_kb
+
+    kb = getattr(request.app.state, "kb", None) or load_kb()
+    response = _page(
+        request,
+        "error.html",
+        kb,
+        status=status,
+        title=title,
+        message=message,
+        suggestions=suggestions,
+    )
+    response.status_code = status
+    return response
+
+
 def _ranked(request: Request, kb, disease_id: str) -> pd.DataFrame:
     return cached_rank(request, kb, disease_id, False)
 
