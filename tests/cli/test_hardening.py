@@ -134,3 +134,20 @@ def test_export_to_a_directory_exits_2_and_leaves_no_tmp_file(tmp_path, db):
     assert r.exit_code == 2, r.output
     assert "directory" in r.output
     assert list(tmp_path.glob("*.tmp")) == [] and list(out.iterdir()) == []
+
+
+def test_csv_export_neutralises_formulas_and_round_trips(tmp_path, db):
+    record = {**RECORD, "note": "=HYPERLINK(1)", "outcome_text": "@SUM(A1)", "regimen_text": "-5"}
+    src = _json_file(tmp_path, json.dumps([record]))
+    assert run("cases", "import", src, "--db", db).exit_code == 0
+    out = tmp_path / "export.csv"
+    assert run("cases", "export", "--out", out, "--db", db).exit_code == 0
+    cells = [c for line in out.read_text().splitlines() for c in line.split(",")]
+    assert "'=HYPERLINK(1)" in cells and "'@SUM(A1)" in cells
+    assert not any(c.startswith(("=", "@", "+")) for c in cells)
+    # re-importing the export into a fresh store restores the original text
+    fresh = tmp_path / "fresh.db"
+    assert run("cases", "import", out, "--db", fresh).exit_code == 0
+    r = run("cases", "list", "--db", fresh, "--format", "json")
+    rows = json.loads(r.stdout)["rows"]
+    assert any(x["note"] == "=HYPERLINK(1)" and x["outcome_text"] == "@SUM(A1)" for x in rows)

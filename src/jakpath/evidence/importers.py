@@ -73,6 +73,13 @@ class ImportResult:
     case_ids: tuple[str, ...]
 
 
+def _unquote_formula(cell: str) -> str:
+    """A cell as exported before formula neutralisation (``'=x`` -> ``=x``)."""
+    if cell.startswith("'") and cell[1:2] in ("=", "+", "-", "@", "\t", "\r"):
+        return cell[1:]
+    return cell
+
+
 def _read_csv(path: Path, text: str) -> list[tuple[int, dict]]:
     lines = text.splitlines(keepends=True)
     start = 0  # skip leading comment lines (e.g. '# jakpath data version ...' of exports)
@@ -101,6 +108,7 @@ def _read_csv(path: Path, text: str) -> list[tuple[int, dict]]:
                 raise MalformedFileError(
                     f"{path.name}: line {line}: {len(cells)} cells for {len(header)} columns"
                 )
+            cells = [_unquote_formula(c) for c in cells]
             rows.append((line, dict(zip(header, cells, strict=True))))
     except csv.Error as exc:
         raise MalformedFileError(f"{path.name}: line {start + row_start}: {exc}") from exc
