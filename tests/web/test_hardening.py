@@ -296,6 +296,9 @@ def test_405_has_allow(client):
     assert r.status_code == 405
     assert "GET" in r.headers["allow"]
     assert "error" in r.json()
+    both = client.request("OPTIONS", "/api/evidence")
+    assert both.status_code == 405
+    assert {m.strip() for m in both.headers["allow"].split(",")} == {"GET", "POST"}
 
 
 def test_account_is_the_tokens_not_a_header(client):

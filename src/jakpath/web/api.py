@@ -9,7 +9,8 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict
 
 from jakpath import __version__
@@ -390,7 +391,13 @@ def get_store(request: Request):
     return request.app.state.store
 
 
-def require_token(request: Request) -> str:
+_BEARER = HTTPBearer(auto_error=False, description="JAKPATH_API_TOKEN, set by the operator")
+
+
+def require_token(
+    request: Request,
+    _credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_BEARER)] = None,
+) -> str:
     """The account of the bearer token; 401 without a token, 403 with a wrong one.
 
     The app's guard already answers unauthorised writes before their body is read; this

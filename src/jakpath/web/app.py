@@ -96,6 +96,17 @@ def _answer(request: Request, status: int, message: str, headers=None, **extra) 
     return _error(status, message, headers=headers, **extra)
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every documented method of the request's path (for a 405's ``Allow``), or ''."""
+    import re
+
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        pattern = "^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)) + "$"
+        if re.match(pattern, request.url.path):
+            return ", ".join(m.upper() for m in operations if m.lower() != "parameters")
+    return ""
+
+
 def _status_handler(status: int):
     """An exception handler answering ``status`` with the error's message (JSON or page)."""
 
@@ -315,6 +326,8 @@ def create_app(
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
         headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
         if exc.status_code == 401:
             headers.setdefault("WWW-Authenticate", AUTH_CHALLENGE)
         return _answer(request, exc.status_code, str(exc.detail), headers=headers or None)
