@@ -14,9 +14,7 @@ CONFIG = SchemathesisConfig.from_dict(
         "checks": {
             # schema-valid text that is not a regimen or a known name is answered 422 / 404:
             # the schema cannot express "a dose with a unit"
-            "positive_data_acceptance": {
-                "expected-statuses": ["2xx", "401", "403", "404", "422"]
-            }
+            "positive_data_acceptance": {"expected-statuses": ["2xx", "401", "403", "404", "422"]}
         }
     }
 )
