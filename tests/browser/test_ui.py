@@ -134,3 +134,15 @@ def test_add_record_form_needs_the_token(page, server_url):
     page.click("#add-go")
     page.wait_for_function("document.getElementById('add-status').textContent.length > 0")
     assert "invalid token" in page.inner_text("#add-status")
+
+
+def test_api_docs_render_from_the_apps_own_assets(page, server_url):
+    failed = []
+    page.on("requestfailed", lambda r: failed.append(r.url))
+    page.goto(server_url + "/docs")
+    page.wait_for_selector(".swagger-ui .opblock", timeout=20_000)
+    assert "/api/rank" in page.inner_text(".swagger-ui")
+    page.goto(server_url + "/redoc")
+    page.wait_for_selector("[data-section-id]", timeout=20_000)
+    assert "jakpath" in page.inner_text("body")
+    assert failed == [] and not any("Content Security Policy" in e for e in page.console_errors)
