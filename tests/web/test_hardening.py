@@ -353,3 +353,16 @@ def test_every_token_route_is_guarded_before_its_body(client):
         if method.upper() in ("POST", "PUT", "PATCH", "DELETE")
     }
     assert writes == set(TOKEN_ROUTES)
+
+
+def test_an_unexpected_error_is_json_with_security_headers(store_url):
+    app = create_app(token=TOKEN, store_url=store_url)
+
+    @app.get("/api/boom")
+    def boom():
+        raise RuntimeError("boom")
+
+    r = TestClient(app, raise_server_exceptions=False).get("/api/boom")
+    assert r.status_code == 500
+    assert r.json()["error"].startswith("internal error")
+    assert r.headers["content-security-policy"].startswith("default-src 'self'")

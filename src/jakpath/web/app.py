@@ -252,6 +252,12 @@ class _Guard:
         except BodyTooLargeError as exc:
             if not started:
                 await answer(413, str(exc.detail))
+        except Exception:
+            # an unexpected error: JSON with the security headers, never a plain-text page;
+            # re-raised so the server logs the traceback
+            if not started:
+                await answer(500, "internal error (logged on the server)")
+            raise
 
 
 def create_app(
