@@ -151,3 +151,9 @@ def test_csv_export_neutralises_formulas_and_round_trips(tmp_path, db):
     r = run("cases", "list", "--db", fresh, "--format", "json")
     rows = json.loads(r.stdout)["rows"]
     assert any(x["note"] == "=HYPERLINK(1)" and x["outcome_text"] == "@SUM(A1)" for x in rows)
+
+
+def test_kb_validate_missing_directory_exits_2(tmp_path):
+    r = run("kb", "validate", "--data-dir", tmp_path / "nowhere")
+    assert r.exit_code == 2, r.output
+    assert "no such directory" in r.output

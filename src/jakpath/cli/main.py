@@ -76,6 +76,8 @@ def kb_validate(
     """Check schema, types, units, ranges, references and sources; exit 1 on any error."""
     from jakpath.kb.validate import errors, validate
 
+    if data_dir is not None and not data_dir.is_dir():
+        fail(f"--data-dir {data_dir}: no such directory")
     problems = validate(data_dir)
     for p in problems:
         typer.echo(f"{p.severity}: {p}")
