@@ -134,3 +134,19 @@ def test_add_record_form_needs_the_token(page, server_url):
     page.click("#add-go")
     page.wait_for_function("document.getElementById('add-status').textContent.length > 0")
     assert "invalid token" in page.inner_text("#add-status")
+
+
+def test_api_docs_render_from_the_apps_own_assets(page, server_url):
+    failed, finished = [], []
+    page.on("requestfailed", lambda r: failed.append(r.url))
+    page.on("requestfinished", lambda r: finished.append(r.url))
+    page.goto(server_url + "/docs")
+    page.wait_for_selector(".swagger-ui .opblock", timeout=20_000)
+    assert "/api/rank" in page.inner_text(".swagger-ui")
+    page.goto(server_url + "/redoc")
+    page.wait_for_selector("[data-section-id]", timeout=20_000)
+    assert "/api/rank" in page.inner_text("body")
+    # every asset comes from the app; nothing reaches another host (ReDoc's footer logo
+    # from its CDN is blocked by the Content-Security-Policy)
+    assert [u for u in failed if u.startswith(server_url)] == []
+    assert [u for u in finished if u.startswith("http") and not u.startswith(server_url)] == []

@@ -326,10 +326,15 @@ def export_command(
     if out is None:
         sys.stdout.write(text)
     else:
+        if out.is_dir():
+            raise ValueError(f"--out {out} is a directory; give a file name")
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_name(out.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(out)  # never a half-written export
+        try:
+            tmp.write_text(text, encoding="utf-8")
+            tmp.replace(out)  # never a half-written export
+        finally:
+            tmp.unlink(missing_ok=True)  # no stray .tmp file when the write or rename fails
         err_console.print(f"wrote {out}", highlight=False)
 
 

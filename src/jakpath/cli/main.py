@@ -19,6 +19,7 @@ from jakpath.cli.output import (
     err_console,
     fail,
     handles_errors,
+    warn,
 )
 from jakpath.kb import load_kb
 
@@ -73,12 +74,15 @@ def _root(
 
 # --- knowledge base --------------------------------------------------------------------
 @kb_app.command("validate")
+@handles_errors
 def kb_validate(
     data_dir: Path = typer.Option(None, "--data-dir", help="Validate this directory instead."),
 ):
     """Check schema, types, units, ranges, references and sources; exit 1 on any error."""
     from jakpath.kb.validate import errors, validate
 
+    if data_dir is not None and not data_dir.is_dir():
+        fail(f"--data-dir {data_dir}: no such directory")
     problems = validate(data_dir)
     for p in problems:
         typer.echo(f"{p.severity}: {p}")
@@ -309,6 +313,7 @@ def simulate_cmd(
     patient = _patient(egfr, crcl, child_pugh, with_drugs, cyp2c19, weight, age, sex)
     kb = load_kb()
     reg = parse_regimen(regimen)
+    warn(reg.flags)
     if single:
         reg = reg.with_doses(max(1, math.ceil(days * 24 / reg.interval_h)))
     df = simulate(drug, reg, days=days, step_h=step, kb=kb, patient=patient)
@@ -348,13 +353,15 @@ def inhibition_cmd(
 
     Patient options as for ``simulate``.
     """
+    from jakpath.exposure.regimen import parse_regimen
     from jakpath.inhibition.pathways import inhibition
+
+    warn(parse_regimen(regimen).flags)
 
     patient = _patient(egfr, crcl, child_pugh, with_drugs, cyp2c19, weight, age, sex)
     kb = load_kb()
     df = inhibition(drug, regimen, pathways=pathway or None, kb=kb, patient=patient)
     if plot:
-        from jakpath.exposure.regimen import parse_regimen
         from jakpath.plots import plot_regimen
 
         plot_regimen(drug, parse_regimen(regimen), plot, kb=kb, pathways=pathway or None)

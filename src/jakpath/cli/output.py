@@ -50,8 +50,18 @@ def handles_errors(func):
             fail(escape(f"cannot access{where}: {exc.strerror or exc}"))
         except (LookupError, ValueError) as exc:
             fail(escape(str(exc)))
+        except OverflowError as exc:  # a number too large for a float, from any input
+            fail(escape(f"number too large: {exc}"))
+        except RecursionError:
+            fail("input nested too deeply to read")
 
     return wrapper
+
+
+def warn(messages: list[str]) -> None:
+    """Print each warning (e.g. an unusual regimen's flags) to stderr; output is unchanged."""
+    for message in messages:
+        err_console.print(f"[bold yellow]warning:[/] {escape(message)}", highlight=False)
 
 
 def fail(message: str, code: int = 2) -> None:

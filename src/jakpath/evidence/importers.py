@@ -73,6 +73,13 @@ class ImportResult:
     case_ids: tuple[str, ...]
 
 
+def _unquote_formula(cell: str) -> str:
+    """A cell as exported before formula neutralisation (``'=x`` -> ``=x``)."""
+    if cell.startswith("'") and cell[1:2] in ("=", "+", "-", "@", "\t", "\r"):
+        return cell[1:]
+    return cell
+
+
 def _read_csv(path: Path, text: str) -> list[tuple[int, dict]]:
     lines = text.splitlines(keepends=True)
     start = 0  # skip leading comment lines (e.g. '# jakpath data version ...' of exports)
@@ -101,6 +108,7 @@ def _read_csv(path: Path, text: str) -> list[tuple[int, dict]]:
                 raise MalformedFileError(
                     f"{path.name}: line {line}: {len(cells)} cells for {len(header)} columns"
                 )
+            cells = [_unquote_formula(c) for c in cells]
             rows.append((line, dict(zip(header, cells, strict=True))))
     except csv.Error as exc:
         raise MalformedFileError(f"{path.name}: line {start + row_start}: {exc}") from exc
@@ -109,7 +117,7 @@ def _read_csv(path: Path, text: str) -> list[tuple[int, dict]]:
 
 def _array_items(path: Path, text: str, start: int) -> list[tuple[int, object]]:
     """Items of the JSON array opening at ``text[start]``, with their line numbers."""
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(parse_constant=_no_constant)
     ws = re.compile(r"\s*")
     i = ws.match(text, start + 1).end()
     items = []
@@ -124,13 +132,21 @@ def _array_items(path: Path, text: str, start: int) -> list[tuple[int, object]]:
         i = ws.match(text, i + 1).end()  # past the comma
 
 
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a JSON number (leave the field out or null)")
+
+
 def _read_json(path: Path, text: str) -> list[tuple[int, dict]]:
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise MalformedFileError(
             f"{path.name}: line {exc.lineno}: invalid JSON: {exc.msg}"
         ) from exc
+    except RecursionError:
+        raise MalformedFileError(f"{path.name}: JSON nested too deeply to be records") from None
+    except ValueError as exc:  # NaN/Infinity, or an integer of more than 4,300 digits
+        raise MalformedFileError(f"{path.name}: invalid JSON: {exc}") from exc
     if isinstance(data, list):
         items = _array_items(path, text, text.index("["))
     elif isinstance(data, dict) and isinstance(data.get("rows"), list):

@@ -134,6 +134,21 @@ def _jsonable(value):
     return value
 
 
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+"""Cell starts a spreadsheet may run as a formula (CSV injection); exported with a ``'``."""
+
+
+def csv_safe(value):
+    """``value`` for a CSV cell, never run by a spreadsheet as a formula.
+
+    Text starting ``= + - @``, tab or CR gets a leading ``'`` (OWASP CSV-injection advice);
+    :func:`import_file` removes it again, so exports still round-trip.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
 def export_cases(
     fmt: str = "csv",
     path: str | Path | None = None,
@@ -156,7 +171,9 @@ def export_cases(
         text = json.dumps({"rows": records}, indent=1, ensure_ascii=False) + "\n"
     else:
         buf = io.StringIO()
-        out = pd.DataFrame(records, columns=list(OUTPUT_FIELDS))
+        out = pd.DataFrame(
+            [{k: csv_safe(v) for k, v in r.items()} for r in records], columns=list(OUTPUT_FIELDS)
+        )
         out.to_csv(buf, index=False, lineterminator="\n")
         text = buf.getvalue()
     if path is not None:

@@ -57,6 +57,39 @@ class DatabaseURLError(StoreError, ValueError):
     """The database URL is malformed or names a backend without an installed driver."""
 
 
+class NotADatabaseError(StoreError, ValueError):
+    """The file named as the store exists but is not a SQLite database (never overwritten)."""
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+"""The first 16 bytes of every SQLite database file (sqlite.org/fileformat.html, 1.3)."""
+
+
+def check_sqlite_file(url: str) -> None:
+    """Raise :class:`NotADatabaseError` if ``url`` names a non-empty non-SQLite file.
+
+    An empty or missing file becomes a new database; anything else that is not a SQLite
+    database is refused, so a file given by mistake is never overwritten.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return  # a malformed URL is reported by make_engine
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return
+    path = Path(parsed.database).expanduser()
+    if path.is_dir():
+        raise NotADatabaseError(f"{path} is a directory, not a SQLite database file")
+    if path.is_file() and path.stat().st_size > 0:
+        with path.open("rb") as fh:
+            head = fh.read(len(SQLITE_HEADER))
+        if head != SQLITE_HEADER:
+            raise NotADatabaseError(
+                f"{path} is not a SQLite database ({path.stat().st_size} bytes without the "
+                "SQLite header); give a database file, a new path, or a database URL"
+            )
+
+
 def data_dir() -> Path:
     """The user's jakpath data directory (``$JAKPATH_DATA_DIR`` or XDG data home)."""
     if os.environ.get(ENV_DATA_DIR):
@@ -304,6 +337,69 @@ class EvidenceStore:
             s.add(CaseRecord(**record_row(record, origin="user", added_by=account, added_at=now)))
         return AddResult(record.case_id, True)
 
+    def add_many(
+        self, items: list[Mapping | CaseInput], *, added_by: str | None = None
+    ) -> list[AddResult]:
+        """Validate and add several user records in one transaction: all of them or none.
+
+        Every record is checked first (fields, reserved ``kb:`` ids, a ``case_id`` used by
+        a different stored record or by another record of the batch); any problem means
+        nothing is written. Records already stored (same content) are reported, not added.
+
+        Raises:
+            InvalidRecordError: the problems of every failing record, fields prefixed
+                ``record <index>.``.
+        """
+        account = added_by or current_account()
+        check_account(account)
+        problems: list[FieldProblem] = []
+        records: list[CaseInput | None] = []
+        for i, data in enumerate(items):
+            try:
+                rec = data if isinstance(data, CaseInput) else validate_record(data, self.kb)
+                rec = rec.with_case_id()
+                reserved_case_id(rec.case_id)
+            except InvalidRecordError as exc:
+                problems += [FieldProblem(f"record {i}.{p.field}", p.message) for p in exc.problems]
+                rec = None
+            records.append(rec)
+        results: list[AddResult] = []
+        with self.transaction() as s:
+            seen: dict[str, str] = {}  # content hash -> case id, within the batch
+            ids: dict[str, int] = {}
+            rows = []
+            now = datetime.now(UTC)
+            for i, rec in enumerate(records):
+                if rec is None:
+                    continue
+                h = rec.content_hash()
+                same = seen.get(h) or s.scalar(
+                    select(CaseRecord.case_id).where(CaseRecord.content_hash == h)
+                )
+                if same is not None:
+                    results.append(AddResult(same, False))
+                    continue
+                if rec.case_id in ids or s.scalar(
+                    select(CaseRecord.id).where(CaseRecord.case_id == rec.case_id)
+                ):
+                    where = f"record {ids[rec.case_id]}" if rec.case_id in ids else "stored"
+                    problems.append(
+                        FieldProblem(
+                            f"record {i}.case_id",
+                            f"{rec.case_id!r} is used by a different record ({where})",
+                        )
+                    )
+                    continue
+                seen[h] = rec.case_id
+                ids[rec.case_id] = i
+                rows.append(record_row(rec, origin="user", added_by=account, added_at=now))
+                results.append(AddResult(rec.case_id, True))
+            if problems:
+                raise InvalidRecordError(problems)  # rolls the transaction back: nothing written
+            for row in rows:
+                s.add(CaseRecord(**row))
+        return results
+
 
 def reserved_case_id(case_id: str) -> None:
     """Raise :class:`InvalidRecordError` if a user record takes a shipped record's id."""
@@ -345,18 +441,21 @@ def open_store(
     Raises:
         StoreError: the URL is unusable or the database cannot be reached.
     """
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import DatabaseError
 
     url = normalise_url(url or default_url())
+    check_sqlite_file(url)
     engine = make_engine(url)
     store = EvidenceStore(url, engine, kb or load_kb())
     try:
         migrate(engine)
         if seed:
             store.seed_kb()
-    except OperationalError as exc:
+    except DatabaseError as exc:  # unreachable, locked, or not a database after all
         engine.dispose()
         shown = make_url(url).render_as_string(hide_password=True)
+        if "not a database" in str(exc.orig):
+            raise NotADatabaseError(f"{shown} is not a SQLite database: {exc.orig}") from exc
         raise StoreError(f"cannot open evidence store {shown}: {exc.orig}") from exc
     return store
 

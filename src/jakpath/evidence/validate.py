@@ -1,8 +1,9 @@
 """Checks on evidence records: patient identifiers in free text, ids, values and citations.
 
-Every problem names its field. Free-text fields are screened for obvious direct patient
-identifiers (dates, long digit runs such as record numbers, e-mail addresses, phone numbers);
-citation tokens (DOIs, ``PMID 123``, ``PMC123``, ``NCT01234567``, ``CHEMBL123``) are allowed.
+Every problem names its field. Free-text fields, ``case_id``, ``source_ids`` and the DOI are
+screened for direct patient identifiers by the rules of :data:`IDENTIFIER_PATTERNS` (what is
+and is not screened is listed there); well-formed citation tokens (DOIs, ``PMID 123``,
+``PMC123``, ``NCT01234567``, ``CHEMBL123``) are allowed in free text.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import hashlib
 import json
 import math
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 
@@ -51,15 +53,73 @@ MAX_N_PATIENTS = 100_000
 MAX_TEXT_CHARS = 4000
 
 _MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_MONTHS_NOT_MAY = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|june?|july?|aug(?:ust)?"
+    r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_STREET = (
+    r"(?:street|st|road|rd|avenue|ave|lane|ln|drive|boulevard|blvd|way|court|ct|place|pl"
+    r"|terrace|close|crescent|square|sq|highway|hwy|parkway|pkwy)"
+)
 IDENTIFIER_PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
-    ("e-mail address", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
-    ("date (year-month-day)", re.compile(r"\b\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\b")),
-    ("date (day/month/year)", re.compile(r"\b\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2})\b")),
+    ("e-mail address", re.compile(r"[\w.+-]+\s*@\s*[\w-]+(?:\s*\.\s*[\w-]+)+")),
+    (
+        "e-mail address (spelled out)",
+        re.compile(
+            r"[\w.+-]+\s*(?:[\[({<]\s*at\s*[\])}>]|\s(?:at)\s)\s*[\w-]+"
+            r"(?:\s*(?:[\[({<]\s*dot\s*[\])}>]|\sdot\s)\s*[\w-]+)+",
+            re.IGNORECASE,
+        ),
+    ),
+    ("social security number", re.compile(r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])")),
+    ("IP address", re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")),
+    ("date (year-month-day)", re.compile(r"(?<!\d)\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?!\d)")),
+    (
+        "date (day/month/year)",
+        re.compile(r"(?<![\d.])\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2})(?!\d)"),
+    ),
     (
         "date (with month name)",
         re.compile(
-            rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS}\s+\d{{4}}\b|\b{_MONTHS}\s+\d{{1,2}},?\s+\d{{4}}\b",
+            rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTHS}\s+\d{{4}}\b"
+            rf"|\b{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b"
+            rf"|\b{_MONTHS}\s+(?:of\s+)?(?:19|20)\d{{2}}\b"
+            rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTHS_NOT_MAY}(?![a-z])"
+            rf"|\b{_MONTHS_NOT_MAY}\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?!\s*(?:weeks?|days?|months?))",
             re.IGNORECASE,
+        ),
+    ),
+    (
+        "date of birth",
+        re.compile(
+            r"\b(?:born|dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*date)\b[^.;\n]{0,25}?"
+            r"\b(?:1[89]|20)\d{2}\b|\b(?:dob|d\.o\.b)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "name (with a title)",
+        re.compile(r"\b(?:Mr|Mrs|Ms|Mx|Miss|Dr|Prof|Sir|Dame)\b\.?\s+[A-Z][A-Za-z'\-]+"),
+    ),
+    (
+        "name (after patient, name or a relative)",
+        re.compile(
+            r"(?i:\b(?:patient|pt|name|named|called|mother|father|son|daughter|wife|husband"
+            r"|sister|brother)\b)\s*[:,]?\s*(?:(?i:is)\s+)?[A-Z][a-z'\-]+\s+[A-Z][a-z'\-]+"
+        ),
+    ),
+    (
+        "street address",
+        re.compile(
+            rf"\b\d{{1,5}}[A-Za-z]?\s+(?:[A-Z][a-z]+\s+){{1,3}}(?i:{_STREET})\b",
+        ),
+    ),
+    (
+        "postcode",
+        re.compile(
+            r"\b[A-Z]{1,2}\d[A-Z\d]?\s+\d[A-Z]{2}\b"  # UK
+            r"|\b[A-Z]{2}\s+\d{5}(?:-\d{4})?\b"  # US state + ZIP
+            r"|\b\d{5}-\d{4}\b"  # ZIP+4
         ),
     ),
     (
@@ -70,13 +130,46 @@ IDENTIFIER_PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
         ),
     ),
     ("long digit run (6 or more digits, e.g. a record number)", re.compile(r"\d{6,}")),
+    (
+        "record or account number",
+        re.compile(
+            r"(?:\b(?:MRN|MR#|NHS|SSN)|\b(?:NI|ID)\b)\s*(?:no\.?|number|#)?\s*[:#-]?\s*"
+            r"[A-Za-z]{0,3}\d"
+            r"|(?i:\b(?:medical\s+record|record|hospital|chart|patient|subject|account"
+            r"|insurance|passport|licen[cs]e|member|file)\s*(?:no\.?|number|num|#|id)\s*[:#]?\s*"
+            r"[A-Za-z]{0,3}-?\d)"
+        ),
+    ),
 )
-"""(description, pattern) of obvious direct identifiers, checked in this order."""
+"""(description, pattern) of direct identifiers, checked in this order.
+
+Screened: e-mail addresses (also spelled out: ``name [at] host [dot] org``), US social
+security numbers, IPv4 addresses, dates (numeric, ISO date-times, with a month name, month
+and year, day and month), dates of birth, record/account numbers after a keyword (``MRN``,
+``record no.``, ``ID:``), names after a title (``Dr.``, ``Mrs``) or after ``patient``,
+``name`` or a relative, street addresses, UK and US postcodes, phone numbers and runs of 6+
+digits. Text is NFKC-normalised and invisible characters (zero-width spaces, soft hyphens)
+are removed first. Not screened: a bare name without a title or cue word (``John Smith``), a
+town or hospital name, ages, and free-form descriptions; curators review the rest.
+"""
+
+DOI_EXCLUDED = (
+    "date (year-month-day)",
+    "date (day/month/year)",
+    "IP address",
+    "postcode",
+    "phone number",
+    "long digit run (6 or more digits, e.g. a record number)",
+)
+"""Patterns not applied to a DOI's suffix (publishers' suffixes are digit-and-dot codes)."""
 
 _CITATION_TOKENS = re.compile(
-    r"\b10\.\d{4,9}/[^\s;,]+|\bPMC\d+|\bPMID:?\s*\d+|\bNCT\d{8}\b|\bCHEMBL\d+",
+    r"\b10\.\d{4,9}/[^\s;,]+|\bPMC\d{1,8}(?!\d)|\bPMID:?\s*\d{1,8}(?!\d)|\bNCT\d{8}(?!\d)"
+    r"|\bCHEMBL\d{1,7}(?!\d)",
     re.IGNORECASE,
 )
+"""Citation tokens allowed in free text when they have the identifier's format (a PMID has
+at most 8 digits, an NCT number exactly 8, a ChEMBL id at most 7): masked before screening."""
 _ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 _ACCOUNT = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
@@ -177,10 +270,33 @@ def _replace(rec: CaseInput, **changes) -> CaseInput:
 assert tuple(f.name for f in fields(CaseInput)) == RECORD_FIELDS  # noqa: S101 - schema guard
 
 
-def find_identifier(text: str) -> tuple[str, str] | None:
-    """The first obvious patient identifier in ``text`` as ``(pattern description, match)``."""
-    masked = _CITATION_TOKENS.sub(" ", text)
+def normalise_for_screening(text: str) -> str:
+    """``text`` as screened, normalised so that disguised identifiers are seen.
+
+    NFKC normalisation (full-width digits become digits), invisible format characters
+    (zero-width spaces, soft hyphens) removed, dashes made ``-``.
+    """
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    return re.sub(r"[\u2010-\u2015\u2212]", "-", text)
+
+
+def find_identifier(
+    text: str, *, citations: bool = True, exclude: tuple[str, ...] = ()
+) -> tuple[str, str] | None:
+    """The first patient identifier in ``text`` as ``(pattern description, match)``.
+
+    Args:
+        text: the text to screen (normalised first, see :func:`normalise_for_screening`).
+        citations: mask well-formed citation tokens (DOIs, PMIDs, NCT and ChEMBL ids) first.
+        exclude: descriptions of patterns not to apply (see :data:`DOI_EXCLUDED`).
+    """
+    masked = normalise_for_screening(text)
+    if citations:
+        masked = _CITATION_TOKENS.sub(" ", masked)
     for description, pattern in IDENTIFIER_PATTERNS:
+        if description in exclude:
+            continue
         m = pattern.search(masked)
         if m:
             return description, m.group(0)
@@ -199,8 +315,8 @@ def check_free_text(field: str, text: str | None) -> FieldProblem | None:
         return FieldProblem(
             field,
             f"contains what looks like a patient identifier: {description} ({found!r}). "
-            "Records must not hold direct identifiers (dates, record numbers, e-mail "
-            "addresses, phone numbers); use relative times such as 'week 12'",
+            "Records must not hold direct identifiers (names, dates, record numbers, "
+            "addresses, e-mail addresses, phone numbers); use relative times such as 'week 12'",
         )
     return None
 
@@ -246,10 +362,16 @@ def _text(value) -> str | None:
 def _number(field, value, problems, *, integer=False, low=None, high=None, low_open=False):
     if _blank(value):
         return None
+    if isinstance(value, bool):  # JSON true/false is not a number (bool is an int)
+        problems.append(FieldProblem(field, f"not a number: {value!r}"))
+        return None
     try:
         x = float(str(value).strip()) if not isinstance(value, int | float) else float(value)
     except ValueError:
-        problems.append(FieldProblem(field, f"not a number: {value!r}"))
+        problems.append(FieldProblem(field, f"not a number: {str(value)[:40]!r}"))
+        return None
+    except OverflowError:  # an integer too large for a float (e.g. 400 digits)
+        problems.append(FieldProblem(field, f"number too large: {str(value)[:20]}..."))
         return None
     if math.isnan(x) or math.isinf(x):
         problems.append(FieldProblem(field, f"not a finite number: {value!r}"))
@@ -514,11 +636,19 @@ def parse_record(
         problems.append(FieldProblem("source_ids", "required: the source id(s) of the citation"))
     elif not all(_ID.match(s.strip()) for s in source_ids.split(";")):
         problems.append(FieldProblem("source_ids", f"{source_ids!r}: ';'-separated short ids"))
+    elif hit := find_identifier(re.sub(r"[_;]", " ", source_ids)):
+        problems.append(
+            FieldProblem("source_ids", f"looks like a patient identifier: {hit[0]} ({hit[1]!r})")
+        )
     doi = _text(data.get("doi"))
     if doi is not None:
         doi = re.sub(r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/)", "", doi, flags=re.IGNORECASE)
         if not _DOI.match(doi):
             problems.append(FieldProblem("doi", f"{doi!r} is not a DOI (10.xxxx/...)"))
+        elif hit := find_identifier(doi, citations=False, exclude=DOI_EXCLUDED):
+            problems.append(
+                FieldProblem("doi", f"looks like a patient identifier: {hit[0]} ({hit[1]!r})")
+            )
     pmid = _text(data.get("pmid"))
     if pmid is not None:
         pmid = re.sub(r"^pmid:?\s*", "", pmid, flags=re.IGNORECASE)

@@ -35,6 +35,23 @@ TOPICAL_WORDS = ("cream", "topical", "ointment")
 IR_WORDS = ("ir", "immediate", "immediaterelease")
 
 
+# Physical limits of a regimen (named parameters, not data). Outside the accepted range a
+# regimen is refused (RegimenError: CLI exit 2, HTTP 422) with the range in the message;
+# inside it but outside the usual range it is computed and flagged (Regimen.flags).
+MIN_DOSE_MG = 1e-3
+"""Smallest dose per administration accepted: 1 microgram, the smallest unit parsed (mcg)."""
+MAX_DOSE_MG = 1e5
+"""Largest dose per administration accepted: 100 g, far beyond any tablet load."""
+MIN_INTERVAL_H = 0.25
+"""Shortest dosing interval accepted: 15 min (more often is an infusion, not a regimen)."""
+MAX_INTERVAL_H = 24.0 * 365
+"""Longest dosing interval accepted: one year."""
+USUAL_DOSE_MG = (0.5, 1000.0)
+"""Doses outside this range are flagged: approved JAK-inhibitor doses lie within it."""
+USUAL_INTERVAL_H = (4.0, 168.0)
+"""Intervals outside this range (more often than q4h, rarer than weekly) are flagged."""
+
+
 class RegimenError(ValueError):
     """A regimen that cannot be understood or is not physically possible."""
 
@@ -68,10 +85,27 @@ class Regimen:
                 raise RegimenError(f"{name} must be a positive number, got {value!r}")
             if value == float("inf"):
                 raise RegimenError(f"{name} must be finite, got {value!r}")
+        check_limits(self.dose_mg, self.interval_h)
         if self.formulation not in ("IR", "XR", "topical"):
             raise RegimenError(f"formulation must be IR, XR or topical, got {self.formulation!r}")
         if self.n_doses is not None and (int(self.n_doses) != self.n_doses or self.n_doses < 1):
             raise RegimenError(f"n_doses must be a positive integer, got {self.n_doses!r}")
+
+    @property
+    def flags(self) -> list[str]:
+        """Why this regimen is unusual (outside the usual dose or interval), if it is."""
+        out = []
+        if not USUAL_DOSE_MG[0] <= self.dose_mg <= USUAL_DOSE_MG[1]:
+            out.append(
+                f"unusual dose {self.dose_mg:g} mg (usual {USUAL_DOSE_MG[0]:g}-"
+                f"{USUAL_DOSE_MG[1]:g} mg per administration); computed by linear PK"
+            )
+        if not USUAL_INTERVAL_H[0] <= self.interval_h <= USUAL_INTERVAL_H[1]:
+            out.append(
+                f"unusual interval {self.interval_h:g} h (usual {USUAL_INTERVAL_H[0]:g}-"
+                f"{USUAL_INTERVAL_H[1]:g} h)"
+            )
+        return out
 
     @property
     def steady_state(self) -> bool:
@@ -94,6 +128,20 @@ class Regimen:
     def with_doses(self, n_doses: int | None) -> Regimen:
         """The same regimen with another number of doses (None: steady state)."""
         return replace(self, n_doses=n_doses)
+
+
+def check_limits(dose_mg: float, interval_h: float) -> None:
+    """Raise :class:`RegimenError` when a dose or interval is outside physical sense."""
+    if not MIN_DOSE_MG <= dose_mg <= MAX_DOSE_MG:
+        raise RegimenError(
+            f"dose {dose_mg:g} mg is outside the accepted range {MIN_DOSE_MG:g}-"
+            f"{MAX_DOSE_MG:g} mg per administration"
+        )
+    if not MIN_INTERVAL_H <= interval_h <= MAX_INTERVAL_H:
+        raise RegimenError(
+            f"interval {interval_h:g} h is outside the accepted range {MIN_INTERVAL_H:g}-"
+            f"{MAX_INTERVAL_H:g} h"
+        )
 
 
 _NUMBER = r"[-+]?(?:\d+(?:[.,]\d*)?|\.\d+)(?:e[-+]?\d+)?"

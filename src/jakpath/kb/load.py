@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -24,6 +25,7 @@ class RawTable:
     files: tuple[str, ...]
     lines: tuple[tuple[str, int], ...]  # (file name, line number) per row
     missing: bool = False
+    errors: tuple[tuple[str, int, str], ...] = ()  # (file name, line, message): unreadable text
 
 
 def default_data_dir() -> Path:
@@ -38,14 +40,37 @@ def _files_for(table: Table, data_dir: Path) -> list[Path]:
     return [path] if path.exists() else []
 
 
+def read_text(path: Path) -> tuple[str, tuple[int, str] | None]:
+    """A data file's text (UTF-8; a byte-order mark is dropped) and its encoding problem.
+
+    A file that is not UTF-8 (e.g. saved as Latin-1) is still read, the bad bytes replaced
+    by U+FFFD, and the problem is returned as ``(line, message)`` for the validator.
+    """
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        byte = data[exc.start : exc.start + 1].hex()
+        message = (
+            f"{path.name} is not UTF-8 text (byte 0x{byte} at offset {exc.start}, line {line}; "
+            "save the file as UTF-8)"
+        )
+        return data.decode("utf-8-sig", errors="replace"), (line, message)
+
+
 def read_table(table: Table, data_dir: Path) -> RawTable:
     """Read one table's file(s); cells are stripped strings, never NaN."""
     files = _files_for(table, data_dir)
     rows: list[dict[str, str]] = []
     lines: list[tuple[str, int]] = []
+    errors: list[tuple[str, int, str]] = []
     header: tuple[str, ...] = ()
     for path in files:
-        with path.open(newline="", encoding="utf-8") as fh:
+        text, problem = read_text(path)
+        if problem:
+            errors.append((path.name, *problem))
+        with io.StringIO(text, newline="") as fh:
             reader = csv.reader(fh)
             try:
                 file_header = tuple(h.strip() for h in next(reader))
@@ -67,7 +92,13 @@ def read_table(table: Table, data_dir: Path) -> RawTable:
                 lines.append((path.name, start))
                 start = reader.line_num + 1
     return RawTable(
-        table, header, tuple(rows), tuple(p.name for p in files), tuple(lines), missing=not files
+        table,
+        header,
+        tuple(rows),
+        tuple(p.name for p in files),
+        tuple(lines),
+        missing=not files,
+        errors=tuple(errors),
     )
 
 

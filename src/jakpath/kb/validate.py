@@ -411,6 +411,8 @@ def validate(
     out = _Collector()
     for name, table in TABLES.items():
         t = raw[name]
+        for file, line, message in t.errors:
+            out.add("schema", (file, line), message)
         if t.missing:
             if not table.optional:
                 out.add("schema", (f"{name}.csv", 0), f"table file {name}.csv is missing")
@@ -463,7 +465,141 @@ def validate(
                     seen[key] = where
     _check_units(raw, out)
     _check_consistency(raw, out)
+    _check_cross_record(raw, out)
     return out.problems
+
+
+# Cross-record checks: unit slips that stay inside the plausible ranges above.
+PEER_OUTLIER_FOLD = 100.0
+"""A potency this many times away from the median of its peers (same drug, target and
+measure; at least ``PEER_MIN`` others) is flagged as a possible unit slip (nM vs uM is 1000x;
+assay conditions rarely move a value 100x). A warning: real outliers exist in compilations."""
+PEER_MIN = 3
+"""Fewest other values of the same drug and target for the peer check."""
+HALF_LIFE_FOLD = 3.0
+"""A PK model whose implied half-life (ln 2 V/CL; for two compartments also the terminal
+one) is more than this factor from every reported half-life of the drug is an error: a
+10-fold CL/F slip or CL/F and V/F swapped lands far outside."""
+UNBOUND_TOLERANCE = 0.05
+"""Largest accepted difference between fraction_unbound and 1 - binding/100."""
+_PERCENT_UNITS = ("%", "pct", "percent")
+
+
+def _num(value: str) -> float | None:
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return None
+    return x if math.isfinite(x) else None
+
+
+def _potency_outliers(t: RawTable, keys: tuple[str, ...], out: _Collector) -> None:
+    groups: dict[tuple, list] = defaultdict(list)
+    for row, where in zip(t.rows, t.lines, strict=True):
+        x = _num(row.get("value_nM", ""))
+        if x and x > 0 and row.get("relation", "=") in ("", "="):
+            groups[tuple(row.get(k, "") for k in keys)].append((math.log10(x), x, where))
+    for key, values in groups.items():
+        if len(values) <= PEER_MIN:
+            continue
+        for i, (lv, x, where) in enumerate(values):
+            others = sorted(v[0] for j, v in enumerate(values) if j != i)
+            mid = len(others) // 2
+            median = others[mid] if len(others) % 2 else (others[mid - 1] + others[mid]) / 2
+            if abs(lv - median) >= math.log10(PEER_OUTLIER_FOLD):
+                out.add(
+                    "consistency",
+                    where,
+                    f"{t.table.name}: {'/'.join(key)} value {x:g} nM is "
+                    f"{10 ** abs(lv - median):.0f}x from the median of its {len(others)} peers "
+                    f"({10**median:.3g} nM): a unit slip (nM vs uM)?",
+                    severity="warning",
+                )
+
+
+def _implied_half_lives(p: dict[str, float]) -> list[float]:
+    cl, v = p["CL_F"], p["V_F"]
+    out = [math.log(2) * v / cl]
+    if p.get("Q_F") and p.get("V2_F"):
+        k10, k12, k21 = cl / v, p["Q_F"] / v, p["Q_F"] / p["V2_F"]
+        total = k10 + k12 + k21
+        beta = (total - math.sqrt(max(total * total - 4 * k10 * k21, 0.0))) / 2
+        if beta > 0:
+            out.append(math.log(2) / beta)
+    return out
+
+
+def _check_cross_record(raw: dict[str, RawTable], out: _Collector) -> None:
+    """Consistency across records: peer outliers, half-lives, binding as % and fraction."""
+    _potency_outliers(raw["enzyme_potency"], ("drug_id", "target", "measure"), out)
+    _potency_outliers(raw["cellular_potency"], ("drug_id", "cytokine_id", "measure"), out)
+
+    # half-life implied by CL/F and V/F against the reported half-lives of the drug
+    reported: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for row in raw["pk_observations"].rows:
+        x = _num(row.get("value", ""))
+        if row.get("metric") == "t_half" and x and row.get("formulation") != "topical":
+            reported[(row.get("drug_id", ""), row.get("formulation", ""))].append(x)
+            reported[(row.get("drug_id", ""), "")].append(x)
+    params: dict[str, dict[str, float]] = defaultdict(dict)
+    first_line: dict[str, tuple[str, int]] = {}
+    t = raw["pk_parameters"]
+    for row, where in zip(t.rows, t.lines, strict=True):
+        x = _num(row.get("value", ""))
+        if x is not None and x > 0:
+            params[row.get("model_id", "")][row.get("parameter", "")] = x
+            first_line.setdefault(row.get("model_id", ""), where)
+    for row in raw["pk_models"].rows:
+        mid = row.get("model_id", "")
+        p = params.get(mid, {})
+        if "CL_F" not in p or "V_F" not in p:
+            continue
+        key = (row.get("drug_id", ""), row.get("formulation", ""))
+        halves = reported.get(key) or reported.get((key[0], ""))
+        if not halves:
+            continue
+        implied = _implied_half_lives(p)
+        best = min(abs(math.log(i / h)) for i in implied for h in halves)
+        if best > math.log(HALF_LIFE_FOLD):
+            swapped = " (CL/F and V/F swapped?)" if p["V_F"] < p["CL_F"] else ""
+            out.add(
+                "consistency",
+                first_line[mid],
+                f"pk_parameters: {mid}: half-life implied by CL/F {p['CL_F']:g} L/h and V/F "
+                f"{p['V_F']:g} L is {', '.join(f'{i:.3g}' for i in implied)} h, more than "
+                f"{HALF_LIFE_FOLD:g}x from every reported half-life of {key[0]} "
+                f"({', '.join(f'{h:g}' for h in sorted(set(halves)))} h){swapped}",
+            )
+
+    # plasma protein binding: a percentage, and consistent with fraction_unbound
+    binding: dict[str, tuple[float, tuple[str, int]]] = {}
+    unbound: dict[str, float] = {}
+    t = raw["drug_properties"]
+    for row, where in zip(t.rows, t.lines, strict=True):
+        x = _num(row.get("value", ""))
+        if x is None or row.get("chosen") not in ("yes", ""):
+            continue
+        drug, prop = row.get("drug_id", ""), row.get("property", "")
+        if prop == "plasma_protein_binding" and row.get("unit", "") in _PERCENT_UNITS:
+            if 0 < x <= 1:
+                out.add(
+                    "consistency",
+                    where,
+                    f"drug_properties: {drug} plasma_protein_binding {x:g} with unit "
+                    f"{row.get('unit')!r} looks like a fraction: give the percentage "
+                    f"({100 * x:g}) or fraction_unbound",
+                )
+            binding[drug] = (x, where)
+        elif prop == "fraction_unbound":
+            unbound[drug] = x
+    for drug, (pct, where) in binding.items():
+        if drug in unbound and abs((1 - pct / 100) - unbound[drug]) > UNBOUND_TOLERANCE:
+            out.add(
+                "consistency",
+                where,
+                f"drug_properties: {drug} binding {pct:g}% implies fraction_unbound "
+                f"{1 - pct / 100:.3g}, but fraction_unbound is {unbound[drug]:g}",
+            )
 
 
 def errors(problems: list[Problem]) -> list[Problem]:

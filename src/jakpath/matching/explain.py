@@ -36,6 +36,9 @@ def explain(
 ) -> dict:
     """How each term of a candidate's score arose, with numbers and sources.
 
+    ``store`` is the evidence store (or URL) the evidence level is read from, as in
+    :func:`~jakpath.matching.scoring.rank` (default: the user's store).
+
     Returns a dict with ``text`` (plain language, one section per term) and ``sections``
     (the same content as structured records) and ``row`` (the candidate's ranking row).
     """

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Annotated, Any
+import threading
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ConfigDict
 
 from jakpath import __version__
+from jakpath.evidence.models import OUTCOMES, STUDY_TYPES
 from jakpath.exposure.model import simulate
 from jakpath.exposure.regimen import parse_regimen
 from jakpath.inhibition.pathways import inhibition
@@ -30,7 +34,34 @@ MAX_POINTS = 20_000
 MAX_PATHWAYS = 60
 """Most pathways per inhibition request."""
 
-router = APIRouter(prefix="/api")
+
+class ErrorBody(BaseModel):
+    """Every error answer: a message, plus details for some (suggestions, problems)."""
+
+    model_config = ConfigDict(extra="allow")
+    error: str
+
+
+def _errors(**described: str) -> dict:
+    return {int(code[1:]): {"model": ErrorBody, "description": d} for code, d in described.items()}
+
+
+router = APIRouter(
+    prefix="/api",
+    responses=_errors(
+        s404="Unknown name (with the closest known names) or missing data",
+        s413="Request body larger than the limit",
+        s422="Invalid parameter, regimen outside physical limits, or missing data",
+        s503="The evidence store cannot be reached",
+    ),
+)
+
+WRITE_ERRORS = _errors(
+    s400="Malformed request body (not JSON)",
+    s401="No bearer token (the answer carries WWW-Authenticate)",
+    s403="Wrong bearer token",
+)
+"""Extra documented answers of the write endpoints."""
 
 Name = Annotated[str, Query(min_length=1, max_length=MAX_NAME)]
 PathName = Annotated[str, Path(min_length=1, max_length=MAX_NAME)]
@@ -274,6 +305,7 @@ def simulate_endpoint(
         regimen=df.regimen.iloc[0],
         pk_models=df.attrs.get("pk_models", {}),
         rows=records(df.drop(columns="regimen_index")),
+        warnings=reg.flags,
         **_patient_payload(df),
     )
 
@@ -302,7 +334,11 @@ def inhibition_endpoint(
     """
     patient = patient_q.patient()
     df = inhibition(drug, regimen, _pathway_list(pathways), kb=kb, patient=patient)
-    payload = {"rows": records(df), **_patient_payload(df)}
+    payload = {
+        "warnings": parse_regimen(regimen).flags,
+        "rows": records(df),
+        **_patient_payload(df),
+    }
     if course:
         from jakpath.exposure.model import pk_model, resolve_formulations
         from jakpath.exposure.patient import apply_patient
@@ -331,15 +367,32 @@ def potency(drug: PathName, kb: KB) -> dict:
     return envelope(kb, rows=records(potency_table(kb, drug)))
 
 
+def _rank_lock(request: Request, key) -> threading.Lock:
+    """The lock of one ranking: the same disease is computed once, others run in parallel."""
+    state = request.app.state
+    with state.rank_lock:
+        return state.rank_locks.setdefault(key, threading.Lock())
+
+
 def cached_rank(request: Request, kb: KnowledgeBase, disease_id: str, stability: bool):
-    """A disease's ranking, computed once per app under a lock (not once per thread)."""
+    """A disease's ranking from the app's own evidence store, computed once per app and key.
+
+    The cache is replaced (not cleared) after an evidence write, so a ranking computed
+    from the old evidence while the write happened lands in the discarded cache.
+    """
     cache = request.app.state.rank_cache
     key = (disease_id, stability)
     if key not in cache:
-        with request.app.state.rank_lock:
+        store = get_store(request)
+        with _rank_lock(request, key):
             if key not in cache:
-                cache[key] = rank(disease_id, kb=kb, stability=stability)
+                cache[key] = rank(disease_id, kb=kb, stability=stability, store=store)
     return cache[key]
+
+
+def invalidate_rankings(app) -> None:
+    """Drop every cached ranking (the evidence they were computed from has changed)."""
+    app.state.rank_cache = {}
 
 
 @router.get("/rank")
@@ -366,9 +419,9 @@ def rank_endpoint(
 
 
 @router.get("/explain")
-def explain_endpoint(disease: Name, drug: Name, regimen: Name, kb: KB) -> dict:
+def explain_endpoint(request: Request, disease: Name, drug: Name, regimen: Name, kb: KB) -> dict:
     """How each term of a candidate's score arose, in words and as records."""
-    out = explain(disease, drug, regimen, kb=kb)
+    out = explain(disease, drug, regimen, kb=kb, store=get_store(request))
     return envelope(kb, text=out["text"], sections=_jsonable(out["sections"]))
 
 
@@ -393,7 +446,7 @@ def get_store(request: Request):
     """The app's evidence store (opened once per app; default the user's store)."""
     from jakpath.evidence import open_store
 
-    with request.app.state.rank_lock:
+    with request.app.state.store_lock:  # never the ranking lock: a slow ranking stalls nothing
         if request.app.state.store is None:
             request.app.state.store = open_store(
                 request.app.state.store_url, kb=request.app.state.kb
@@ -401,19 +454,30 @@ def get_store(request: Request):
     return request.app.state.store
 
 
-def require_token(request: Request) -> str:
-    """The bearer token's account name; 401 without a token, 403 with a wrong one."""
-    import hmac
+_BEARER = HTTPBearer(auto_error=False, description="JAKPATH_API_TOKEN, set by the operator")
 
+
+def require_token(
+    request: Request,
+    _credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_BEARER)] = None,
+) -> str:
+    """The account of the bearer token; 401 without a token, 403 with a wrong one.
+
+    The app's guard already answers unauthorised writes before their body is read; this
+    check repeats it for the route itself. The account recorded in ``added_by`` is the
+    token's (``JAKPATH_API_ACCOUNT``, default ``api``), never one the client names.
+    """
     from fastapi import HTTPException
 
-    expected = request.app.state.token
-    header = request.headers.get("authorization", "")
-    if not header.lower().startswith("bearer "):
-        raise HTTPException(401, "write endpoints need 'Authorization: Bearer <token>'")
-    if not expected or not hmac.compare_digest(header[7:].strip(), expected):
-        raise HTTPException(403, "invalid token (the operator sets JAKPATH_API_TOKEN)")
-    return request.headers.get("x-jakpath-account", "api")
+    from jakpath.web.app import AUTH_CHALLENGE, token_problem
+
+    raw = request.headers.get("authorization")
+    problem = token_problem(request.app.state.token, raw.encode("latin-1") if raw else None)
+    if problem:
+        status, message = problem
+        headers = {"WWW-Authenticate": AUTH_CHALLENGE} if status == 401 else None
+        raise HTTPException(status, message, headers=headers)
+    return request.app.state.account
 
 
 @router.get("/evidence")
@@ -422,8 +486,8 @@ def evidence_list(
     kb: KB,
     disease: Annotated[str | None, Query(max_length=MAX_NAME)] = None,
     drug: Annotated[str | None, Query(max_length=MAX_NAME)] = None,
-    study_type: Annotated[str | None, Query(max_length=40)] = None,
-    outcome: Annotated[str | None, Query(max_length=40)] = None,
+    study_type: Annotated[Literal[STUDY_TYPES] | None, Query()] = None,
+    outcome: Annotated[Literal[OUTCOMES] | None, Query()] = None,
 ) -> dict:
     """Evidence records (shipped and user-added) matching the filters."""
     from jakpath.evidence import list_cases
@@ -442,35 +506,34 @@ def evidence_summary_endpoint(request: Request, disease: Name, kb: KB) -> dict:
     return envelope(kb, rows=records(summary(disease, store=get_store(request))))
 
 
-@router.post("/evidence", status_code=201)
+TOKEN_ROUTES = frozenset({("POST", "/api/evidence")})
+"""(method, path) of the routes that need the bearer token: the app's guard checks it
+before reading the request body (keep in step with the routes using ``require_token``)."""
+
+
+@router.post("/evidence", status_code=201, responses=WRITE_ERRORS)
 def evidence_add(
     request: Request,
     kb: KB,
     body: dict | list[dict],
     account: Annotated[str, Depends(require_token)],
 ) -> dict:
-    """Add one record or a list of records (atomically: all or none); token required."""
-    from jakpath.evidence import InvalidRecordError, add_case
+    """Add one record or a list of records (atomically: all or none); token required.
 
+    Any invalid record (a field, a reserved ``kb:`` id, a ``case_id`` taken by a different
+    record) means nothing is stored; the 422 answer lists every problem by record index.
+    """
     items = body if isinstance(body, list) else [body]
     if not items or len(items) > MAX_RECORDS:
         raise ValueError(f"send 1 to {MAX_RECORDS} records per request")
-    store = get_store(request)
-    problems = []
-    from jakpath.evidence.validate import validate_record
-
     for i, item in enumerate(items):
-        try:
-            validate_record(item, kb, origin="user")
-        except InvalidRecordError as exc:
-            problems.append({"index": i, "error": str(exc)})
-        except (ValueError, LookupError, TypeError) as exc:
-            problems.append({"index": i, "error": str(exc)})
-    if problems:
-        from fastapi import HTTPException
-
-        raise HTTPException(422, "; ".join(f"record {p['index']}: {p['error']}" for p in problems))
-    results = [add_case(item, store, added_by=account) for item in items]
+        for key, value in item.items():
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ValueError(f"record {i}.{key}: {value} is not a JSON number; omit or null")
+    store = get_store(request)
+    results = store.add_many(items, added_by=account)
+    if any(r.added for r in results):
+        invalidate_rankings(request.app)
     return envelope(
         kb,
         added=[r.case_id for r in results if r.added],

@@ -8,21 +8,25 @@
 
 from __future__ import annotations
 
+import hmac
+import json
 import os
 import threading
 from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.base import BaseHTTPMiddleware
 
 from jakpath import __version__
 from jakpath.exposure.model import MissingDataError
 from jakpath.inhibition.potency import _potency_table
 from jakpath.kb import KnowledgeBase, UnknownNameError, load_kb
+
+ENV_API_ACCOUNT = "JAKPATH_API_ACCOUNT"
+"""Environment variable naming the account recorded in ``added_by`` for API writes."""
 
 MAX_BODY_BYTES = 1_000_000
 """Largest request body accepted (1 MB): evidence imports are chunked by clients."""
@@ -41,32 +45,219 @@ FAVICON_SVG = (
     '<rect width="16" height="16" rx="3" fill="#2a6"/></svg>'
 )
 
+DOCS_ASSETS = {
+    "swagger-ui-bundle.js": "application/javascript",
+    "swagger-ui.css": "text/css",
+    "redoc.standalone.js": "application/javascript",
+}
+"""API-docs bundles served under ``/static-vendor/`` (from the fastapi-offline package)."""
 
-def _error(status: int, message: str, **extra) -> JSONResponse:
-    return JSONResponse({"error": message, **extra}, status_code=status)
+SWAGGER_HTML = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>jakpath API - Swagger UI</title>
+<link rel="stylesheet" href="/static-vendor/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="/static-vendor/swagger-ui-bundle.js"></script>
+<script src="/static/swagger-init.js"></script></body></html>
+"""
+
+REDOC_HTML = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>jakpath API - ReDoc</title></head>
+<body><redoc spec-url="/openapi.json"></redoc>
+<script src="/static-vendor/redoc.standalone.js"></script></body></html>
+"""
+
+
+def _error(status: int, message: str, headers: dict | None = None, **extra) -> JSONResponse:
+    return JSONResponse({"error": message, **extra}, status_code=status, headers=headers)
+
+
+def _wants_html(request: Request) -> bool:
+    """A browser asking for a page (not the JSON API, not an asset)."""
+    path = request.url.path
+    if path.startswith(("/api/", "/static", "/openapi.json")):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+def _answer(request: Request, status: int, message: str, headers=None, **extra) -> Response:
+    """An error answer: an HTML page for a browser on a page route, JSON otherwise."""
+    if _wants_html(request):
+        from http import HTTPStatus
+
+        from jakpath.web.pages import render_error
+
+        try:
+            title = HTTPStatus(status).phrase
+        except ValueError:
+            title = "Error"
+        page = render_error(request, status, title, message, extra.get("suggestions") or [])
+        page.headers.update(headers or {})
+        return page
+    return _error(status, message, headers=headers, **extra)
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every documented method of the request's path (for a 405's ``Allow``), or ''."""
+    import re
+
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        pattern = "^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)) + "$"
+        if re.match(pattern, request.url.path):
+            return ", ".join(m.upper() for m in operations if m.lower() != "parameters")
+    return ""
 
 
 def _status_handler(status: int):
-    """An exception handler answering ``status`` with the error's message as JSON."""
+    """An exception handler answering ``status`` with the error's message (JSON or page)."""
 
     async def handler(request: Request, exc: Exception):
-        return _error(status, str(exc))
+        return _answer(request, status, str(exc))
 
     return handler
 
 
-class _Guard(BaseHTTPMiddleware):
-    """Body-size bound and security headers on every response."""
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+"""Methods whose routes may need the bearer token (checked before the body is read)."""
 
-    async def dispatch(self, request: Request, call_next):
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
-            return _error(413, f"request body larger than {MAX_BODY_BYTES} bytes")
-        response = await call_next(request)
-        response.headers["Content-Security-Policy"] = CSP
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
-        return response
+AUTH_CHALLENGE = 'Bearer realm="jakpath"'
+"""``WWW-Authenticate`` value of a 401 answer (RFC 6750)."""
+
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; worker-src 'self' blob:; connect-src 'self'; "
+    "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
+"""CSP of the API docs pages: as :data:`CSP`, plus the blob: worker ReDoc starts."""
+
+
+class BodyTooLargeError(StarletteHTTPException):
+    """A streamed request body passed :data:`MAX_BODY_BYTES` (answered 413).
+
+    An HTTP exception, so FastAPI's body parsing passes it on instead of answering 400.
+    """
+
+    def __init__(self, detail: str):
+        super().__init__(413, detail)
+
+
+def token_problem(expected: str | None, authorization: bytes | None) -> tuple[int, str] | None:
+    """``(status, message)`` when a write request is not authorised, else None.
+
+    Compares bytes in constant time (``hmac.compare_digest``), so a token with non-ASCII
+    characters is a wrong token (403), never an error.
+    """
+    raw = authorization or b""
+    if raw[:7].lower() != b"bearer ":
+        return 401, "write endpoints need 'Authorization: Bearer <token>'"
+    given = raw[7:].strip()
+    if not expected or not hmac.compare_digest(given, expected.encode("utf-8")):
+        return 403, "invalid token (the operator sets JAKPATH_API_TOKEN)"
+    return None
+
+
+def _json_message(status: int, message: str, extra_headers=()) -> tuple[dict, bytes]:
+    body = json.dumps({"error": message}).encode()
+    start = {
+        "type": "http.response.start",
+        "status": status,
+        "headers": [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            *extra_headers,
+        ],
+    }
+    return start, body
+
+
+def _protected(scope) -> bool:
+    """True when the route that would answer ``scope`` requires the bearer token."""
+    from jakpath.web.api import TOKEN_ROUTES
+
+    return (scope["method"], scope.get("path", "")) in TOKEN_ROUTES
+
+
+_SET_HEADERS = (b"content-security-policy", b"x-content-type-options", b"referrer-policy")
+
+
+class _Guard:
+    """Pure ASGI middleware: authentication before the body, a bounded body, safe headers.
+
+    - ``Content-Length`` over :data:`MAX_BODY_BYTES` is answered 413 without reading.
+    - A write to a route that needs the token is answered 401/403 before the body is read.
+    - A streamed body (chunked, no ``Content-Length``) is counted as it arrives and the
+      request is answered 413 as soon as it passes the bound: at most one chunk more than
+      :data:`MAX_BODY_BYTES` is ever held in memory.
+    - Every response carries the Content-Security-Policy and related headers.
+    """
+
+    def __init__(self, app, max_body: int = MAX_BODY_BYTES):
+        self.app = app
+        self.max_body = max_body
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope.get("path", "")
+        csp = (DOCS_CSP if path in ("/docs", "/redoc") else CSP).encode()
+        started = False
+
+        async def send_safe(message):
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = [
+                    (k, v) for k, v in message.get("headers", []) if k.lower() not in _SET_HEADERS
+                ]
+                headers += [
+                    (b"content-security-policy", csp),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"no-referrer"),
+                ]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        async def answer(status: int, text: str, extra_headers=()):
+            start, body = _json_message(status, text, extra_headers)
+            await send_safe(start)
+            await send_safe({"type": "http.response.body", "body": body})
+
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length")
+        too_large = f"request body larger than {self.max_body} bytes"
+        if length is not None and (not length.isdigit() or int(length) > self.max_body):
+            await answer(413, too_large)
+            return
+        if scope["method"] in WRITE_METHODS and _protected(scope):
+            problem = token_problem(scope["app"].state.token, headers.get(b"authorization"))
+            if problem:
+                status, text = problem
+                extra = [(b"www-authenticate", AUTH_CHALLENGE.encode())] if status == 401 else []
+                await answer(status, text, extra)
+                return
+
+        received = 0
+
+        async def receive_bounded():
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body:
+                    raise BodyTooLargeError(too_large)
+            return message
+
+        try:
+            await self.app(scope, receive_bounded, send_safe)
+        except BodyTooLargeError as exc:
+            if not started:
+                await answer(413, str(exc.detail))
+        except Exception:
+            # an unexpected error: JSON with the security headers, never a plain-text page;
+            # re-raised so the server logs the traceback
+            if not started:
+                await answer(500, "internal error (logged on the server)")
+            raise
 
 
 def create_app(
@@ -90,20 +281,27 @@ def create_app(
         description="JAK inhibitors, cytokine pathways and diseases: a cited, "
         "quantitative model. Research and decision support, not "
         "medical advice.",
+        docs_url=None,  # served below from the app's own assets (the CSP blocks CDNs)
+        redoc_url=None,
     )
     app.state.kb = kb or load_kb()
     app.state.token = token if token is not None else os.environ.get("JAKPATH_API_TOKEN")
     app.state.rank_cache = {}
     app.state.store_url = store_url
     app.state.store = None
-    app.state.rank_lock = threading.Lock()
+    app.state.rank_lock = threading.Lock()  # guards rank_locks (one lock per ranking)
+    app.state.rank_locks = {}
+    app.state.store_lock = threading.Lock()
+    app.state.account = os.environ.get(ENV_API_ACCOUNT) or "api"
     # build the potency table once, before the first request, not in 32 threads at once
     _potency_table(app.state.kb)
     app.add_middleware(_Guard)
 
     @app.exception_handler(UnknownNameError)
     async def _unknown(request: Request, exc: UnknownNameError):
-        return _error(404, str(exc), kind=exc.kind, query=exc.query, suggestions=exc.suggestions)
+        return _answer(
+            request, 404, str(exc), kind=exc.kind, query=exc.query, suggestions=exc.suggestions
+        )
 
     from jakpath.evidence import InvalidRecordError, StoreError
 
@@ -133,7 +331,12 @@ def create_app(
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
-        return _error(exc.status_code, str(exc.detail))
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
+        if exc.status_code == 401:
+            headers.setdefault("WWW-Authenticate", AUTH_CHALLENGE)
+        return _answer(request, exc.status_code, str(exc.detail), headers=headers or None)
 
     app.include_router(api_router)
     app.include_router(page_router)
@@ -148,6 +351,27 @@ def create_app(
             Path(plotly.__file__).parent / "package_data" / "plotly.min.js",
             media_type="application/javascript",
         )
+
+    @app.get("/static-vendor/{name}", include_in_schema=False)
+    def docs_asset(name: str):
+        """Swagger UI and ReDoc browser bundles, from the installed fastapi-offline package."""
+        if name not in DOCS_ASSETS:
+            raise StarletteHTTPException(404, f"no vendored asset {name!r}")
+        import fastapi_offline
+
+        return FileResponse(
+            Path(fastapi_offline.__file__).parent / "static" / name, media_type=DOCS_ASSETS[name]
+        )
+
+    @app.get("/docs", include_in_schema=False)
+    def docs():
+        """Swagger UI for the API (assets served by the app)."""
+        return HTMLResponse(SWAGGER_HTML)
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc():
+        """ReDoc for the API (assets served by the app)."""
+        return HTMLResponse(REDOC_HTML)
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon():

@@ -38,6 +38,26 @@ def _page(request: Request, name: str, kb, **context) -> HTMLResponse:
     )
 
 
+def render_error(
+    request: Request, status: int, title: str, message: str, suggestions: list[str]
+) -> HTMLResponse:
+    """An error page (autoescaped) for a browser, with the closest known names if any."""
+    from jakpath.kb import load_kb
+
+    kb = getattr(request.app.state, "kb", None) or load_kb()
+    response = _page(
+        request,
+        "error.html",
+        kb,
+        status=status,
+        title=title,
+        message=message,
+        suggestions=suggestions,
+    )
+    response.status_code = status
+    return response
+
+
 def _ranked(request: Request, kb, disease_id: str) -> pd.DataFrame:
     return cached_rank(request, kb, disease_id, False)
 
@@ -148,7 +168,7 @@ def evidence_page(
 @router.get("/explain", response_class=HTMLResponse)
 def explain_page(request: Request, disease: Name, drug: Name, regimen: Name, kb: KB):
     """The plain-language explanation of one candidate."""
-    out = explain(disease, drug, regimen, kb=kb)
+    out = explain(disease, drug, regimen, kb=kb, store=get_store(request))
     return _page(
         request, "explain.html", kb, text=out["text"], disease=disease, drug=drug, regimen=regimen
     )
@@ -175,7 +195,8 @@ def report(request: Request, name: PathName, kb: KB):
     ranked = _ranked(request, kb, d.disease_id)
     top = ranked.head(3)
     explanations = [
-        explain(d.disease_id, r.drug, r.regimen, kb=kb)["text"] for r in top.itertuples()
+        explain(d.disease_id, r.drug, r.regimen, kb=kb, store=get_store(request))["text"]
+        for r in top.itertuples()
     ]
     drivers = kb.driver_weights(d.disease_id)
     ids = sorted({x for s in drivers.source_ids for x in s.split(";")})
