@@ -6,7 +6,7 @@ import io
 import re
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import pandas as pd
 from fastapi import APIRouter, Query, Request
@@ -62,14 +62,16 @@ FLAG_KINDS = (("boxed warning", "boxed"), ("dose-limiting", "dose-limiting"))
 _WHERE = re.compile(r"^(?P<what>.*) \((?P<agency>[^()]+)\)$")
 
 
-def _source_link(row) -> str:
-    """The best link to a source: DOI, then PubMed, then its URL ("" when none)."""
+def _source_link(row: dict) -> tuple[str, str]:
+    """The best link to a source and its short text: DOI, then PubMed, then its URL."""
     doi, pmid, url = (str(row.get(k) or "") for k in ("doi", "pmid", "url"))
     if doi and doi != "nan":
-        return f"https://doi.org/{doi}"
+        return f"https://doi.org/{doi}", f"doi:{doi}"
     if pmid and pmid != "nan":
-        return f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
-    return url if url.startswith(("http://", "https://")) else ""
+        return f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/", f"PMID:{pmid}"
+    if url.startswith(("http://", "https://")):
+        return url, urlsplit(url).netloc
+    return "", ""
 
 
 def _locations(source_ids: list[str], location: str) -> dict[str, str]:
@@ -97,11 +99,13 @@ def _drivers_and_references(kb, drivers: pd.DataFrame) -> tuple[list[dict], list
         for sid in ids:
             if sid not in refs:
                 row = sources.loc[sid].to_dict() if sid in sources.index else {}
+                link, link_text = _source_link(row)
                 refs[sid] = {
                     "n": len(refs) + 1,
                     "source_id": sid,
-                    "citation": kb.cite(sid),
-                    "link": _source_link(row),
+                    "citation": row.get("citation") or sid,
+                    "link": link,
+                    "link_text": link_text,
                     "cited_for": [],
                 }
             refs[sid]["cited_for"].append(
