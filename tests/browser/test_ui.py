@@ -63,7 +63,7 @@ def test_slider_moves_the_plot(page, server_url):
 def test_ranking_links_to_its_explanation(page, server_url):
     page.goto(server_url + "/disease/hidradenitis_suppurativa")
     first = page.locator("#ranking a.explain").first
-    drug = page.locator("#ranking tbody tr").first.locator("td").nth(1).inner_text()
+    drug = page.locator("#ranking tbody tr").first.get_attribute("data-drug")
     first.click()
     page.wait_for_selector("#explanation")
     text = page.inner_text("#explanation")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlencode, urlsplit
 
 import pandas as pd
 from fastapi import APIRouter, Query, Request
@@ -14,7 +16,7 @@ from fastapi.templating import Jinja2Templates
 from jakpath import __version__
 from jakpath.inhibition.potency import potency_table
 from jakpath.matching import explain
-from jakpath.matching.scoring import SUMMARY_COLUMNS
+from jakpath.matching.scoring import AXIS_WEIGHTS, EVIDENCE_POINTS, SUMMARY_COLUMNS
 from jakpath.notice import DISCLAIMER
 from jakpath.web.api import KB, MAX_NAME, Name, PathName, cached_rank, get_store
 
@@ -74,12 +76,154 @@ def home(request: Request, kb: KB):
     )
 
 
+FLAG_KINDS = (("boxed warning", "boxed"), ("dose-limiting", "dose-limiting"))
+"""Flag text prefixes and their badge style on the disease page (anything else: ``other``)."""
+
+_WHERE = re.compile(r"^(?P<what>.*) \((?P<agency>[^()]+)\)$")
+
+
+def _source_link(row: dict) -> tuple[str, str]:
+    """The best link to a source and its short text: DOI, then PubMed, then its URL."""
+    doi, pmid, url = (str(row.get(k) or "") for k in ("doi", "pmid", "url"))
+    if doi and doi != "nan":
+        return f"https://doi.org/{doi}", f"doi:{doi}"
+    if pmid and pmid != "nan":
+        return f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/", f"PMID:{pmid}"
+    if url.startswith(("http://", "https://")):
+        return url, urlsplit(url).netloc
+    return "", ""
+
+
+def _locations(source_ids: list[str], location: str) -> dict[str, str]:
+    """``"sid: where; sid2: where"`` split per source (an unprefixed location applies to all)."""
+    out: dict[str, str] = {}
+    for part in (location or "").split("; "):
+        sid, sep, where = part.partition(": ")
+        if sep and sid in source_ids:
+            out[sid] = where
+    if not out and location:
+        out = dict.fromkeys(source_ids, location)
+    return out
+
+
+def _drivers_and_references(kb, drivers: pd.DataFrame) -> tuple[list[dict], list[dict]]:
+    """Drivers with numbered citations, and the numbered references (first use first)."""
+    sources = kb.sources.set_index("source_id")
+    names = dict(zip(kb.cytokines.cytokine_id, kb.cytokines.name, strict=True))
+    refs: dict[str, dict] = {}
+    out = []
+    for d in drivers.itertuples():
+        ids = [x for x in str(d.source_ids).split(";") if x]
+        where = _locations(ids, str(d.location or ""))
+        numbers = []
+        for sid in ids:
+            if sid not in refs:
+                row = sources.loc[sid].to_dict() if sid in sources.index else {}
+                link, link_text = _source_link(row)
+                refs[sid] = {
+                    "n": len(refs) + 1,
+                    "source_id": sid,
+                    "citation": row.get("citation") or sid,
+                    "link": link,
+                    "link_text": link_text,
+                    "cited_for": [],
+                }
+            refs[sid]["cited_for"].append(
+                d.cytokine_id + (f" ({where[sid]})" if sid in where else "")
+            )
+            numbers.append(refs[sid])
+        out.append(
+            {
+                "cytokine_id": d.cytokine_id,
+                "name": names.get(d.cytokine_id, d.cytokine_id),
+                "weight": float(d.weight),
+                "rank": d.rank,
+                "certainty": d.certainty,
+                "rule": getattr(d, "rule", ""),
+                "refs": sorted(numbers, key=lambda ref: ref["n"]),
+            }
+        )
+    return out, list(refs.values())
+
+
+def _flag(text: str) -> dict:
+    """A flag as a badge: its kind (style), short label and the detail after the colon."""
+    kind = next((k for prefix, k in FLAG_KINDS if text.startswith(prefix)), "other")
+    label, sep, detail = text.partition(": ")
+    return {"kind": kind, "label": label if sep else text, "detail": detail, "text": text}
+
+
+def _approvals(kb, text: str) -> list[str]:
+    """``"ra (FDA); ra (EMA); uc (FDA)"`` -> ``["Rheumatoid arthritis (FDA, EMA)", ...]``."""
+    names = dict(zip(kb.diseases.disease_id, kb.diseases.name, strict=True))
+    grouped: dict[str, list[str]] = {}
+    for part in str(text or "").split("; "):
+        m = _WHERE.match(part)
+        what, agency = (m["what"], m["agency"]) if m else (part, "")
+        if not what:
+            continue
+        agencies = grouped.setdefault(names.get(what, what), [])
+        if agency and agency not in agencies:
+            agencies.append(agency)
+    return [f"{k} ({', '.join(v)})" if v else k for k, v in grouped.items()]
+
+
+def _ranking_rows(kb, disease_id: str, ranked: pd.DataFrame) -> list[dict]:
+    """One summary row per candidate, values as shown (two decimals), with its explain link."""
+    drug_names = dict(zip(kb.drugs.drug_id, kb.drugs.name, strict=True))
+    rows = []
+    for r in ranked.to_dict("records"):
+        approvals = [] if r["approved_for_disease"] else _approvals(kb, r["approved_for"])
+        rows.append(
+            {
+                "rank": int(r["rank"]),
+                "drug": r["drug"],
+                "drug_name": drug_names.get(r["drug"], r["drug"]),
+                "regimen": r["regimen"],
+                "score": r["score"],
+                "axes": [
+                    {"name": "coverage", "value": r["coverage"]},
+                    {"name": "evidence", "value": r["evidence"]},
+                    {"name": "safety", "value": r["safety"]},
+                ],
+                "evidence_level": r["evidence_level"],
+                "evidence_records": int(r["evidence_records"]),
+                "evidence_patients": int(r["evidence_patients"]),
+                "approved_for_disease": bool(r["approved_for_disease"]),
+                "approved_elsewhere": approvals,
+                "uses": r.get("uses", ""),
+                "flags": [_flag(f) for f in r["flags"]],
+                "explain_url": "/explain?"
+                + urlencode({"disease": disease_id, "drug": r["drug"], "regimen": r["regimen"]}),
+                "evidence_url": "/evidence?"
+                + urlencode({"disease": disease_id, "drug": r["drug"]}),
+            }
+        )
+    return rows
+
+
+def _score_formula(weights: dict) -> str:
+    """The combined score in words, e.g. ``coverage + evidence - safety``."""
+
+    def term(axis: str, name: str) -> str:
+        w = weights[axis]
+        return name if w == 1 else f"{w:g} \u00d7 {name}"
+
+    return (
+        f"{term('mechanism', 'coverage')} + {term('evidence', 'evidence')} "
+        f"\u2212 {term('safety', 'safety')}"
+    )
+
+
 @router.get("/disease/{name}", response_class=HTMLResponse)
 def disease_page(request: Request, name: PathName, kb: KB):
-    """Ranking with every component, coverage vs burden, drivers with sources, evidence."""
+    """A clinician's summary of the disease's candidates.
+
+    Drivers with numbered citations, candidates on three axes with flags and a link to each
+    explanation, notes, then the evidence and the coverage plot.
+    """
     d = kb.disease(name)
-    drivers = kb.driver_weights(d.disease_id)
-    drivers = drivers.assign(citation=[kb.cite(s) for s in drivers.source_ids])
+    drivers, references = _drivers_and_references(kb, kb.driver_weights(d.disease_id))
     ranked = _ranked(request, kb, d.disease_id) if len(drivers) else pd.DataFrame()
     from jakpath.evidence import list_cases, summary
 
@@ -91,9 +235,12 @@ def disease_page(request: Request, name: PathName, kb: KB):
         "disease.html",
         kb,
         disease=d,
-        drivers=drivers.to_dict("records"),
-        ranking=ranked[RANK_COLUMNS].to_dict("records") if len(ranked) else [],
-        columns=RANK_COLUMNS,
+        drivers=drivers,
+        references=references,
+        ranking=_ranking_rows(kb, d.disease_id, ranked) if len(ranked) else [],
+        notes=ranked.attrs.get("notes", []) if len(ranked) else [],
+        formula=_score_formula(ranked.attrs.get("axis_weights", AXIS_WEIGHTS)),
+        evidence_levels=list(EVIDENCE_POINTS),
         cases=cases.to_dict("records"),
         summary=summary(d.disease_id, store=store).to_dict("records"),
     )

@@ -37,17 +37,23 @@ function setupSearch() {
   });
 }
 
-// --- disease page: coverage vs burden -------------------------------------------------------
+// --- disease page: coverage vs safety burden, and citations that open the references -------
 async function coveragePlot(div) {
   const data = await getJSON("/api/rank?disease=" + encodeURIComponent(div.dataset.disease));
   const rows = data.rows;
   Plotly.newPlot(div, [{
-    x: rows.map(r => r.burden_total), y: rows.map(r => r.coverage), mode: "markers+text",
+    x: rows.map(r => r.safety), y: rows.map(r => r.coverage), mode: "markers+text",
     text: rows.map(r => `${r.drug} ${r.regimen}`), textposition: "top center",
     marker: {color: rows.map(r => r.pareto ? "crimson" : "steelblue"), size: 9}, type: "scatter",
-  }], {title: "coverage vs mean off-target burden (red: Pareto set)",
-       xaxis: {title: "mean off-target burden"}, yaxis: {title: "coverage of driving pathways"}},
-  {displaylogo: false});
+  }], {title: "coverage vs safety burden (red: Pareto set)",
+       xaxis: {title: "safety burden (0-1, lower is better)"}, yaxis: {title: "coverage of driving pathways"}},
+  {displaylogo: false, responsive: true});
+}
+
+function openCitedReference() {
+  const target = location.hash && document.getElementById(location.hash.slice(1));
+  const details = target && target.closest("details");
+  if (details) { details.open = true; target.scrollIntoView({block: "center"}); }
 }
 
 // --- drug page: potency heatmap and PK curves ------------------------------------------------
@@ -181,6 +187,7 @@ document.addEventListener("DOMContentLoaded", () => {
   setupSimulator();
   setupCompare();
   const cov = document.getElementById("coverage-plot"); if (cov) coveragePlot(cov);
+  window.addEventListener("hashchange", openCitedReference); openCitedReference();
   const pot = document.getElementById("potency-plot"); if (pot) potencyPlot(pot);
   const pk = document.getElementById("pk-plot"); if (pk) pkPlot(pk);
 });
