@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from jakpath import __version__
 from jakpath.exposure.model import MissingDataError
-from jakpath.inhibition.potency import _potency_table
+from jakpath.inhibition.potency import potency_map
 from jakpath.kb import KnowledgeBase, UnknownNameError, load_kb
 
 ENV_API_ACCOUNT = "JAKPATH_API_ACCOUNT"
@@ -294,7 +294,7 @@ def create_app(
     app.state.store_lock = threading.Lock()
     app.state.account = os.environ.get(ENV_API_ACCOUNT) or "api"
     # build the potency table once, before the first request, not in 32 threads at once
-    _potency_table(app.state.kb)
+    potency_map(app.state.kb)
     app.add_middleware(_Guard)
 
     @app.exception_handler(UnknownNameError)
