@@ -36,8 +36,15 @@ def inhibition(conc_nM, ic50_nM, hill_n=1.0, xp=None):
     return hill(potency_ratio(conc_nM, ic50_nM, xp), hill_n, xp)
 
 
-def _weights(t_h, xp):
-    """Trapezoid weights on a time grid, normalised to sum to 1."""
+def trapezoid_weights(t_h, xp=None):
+    """Trapezoid weights on a time grid, normalised to sum to 1 (the one implementation).
+
+    ``sum(w * f(t))`` is then the trapezoid-rule time average of ``f`` over the grid.
+
+    >>> trapezoid_weights(np.array([0.0, 1.0, 2.0, 4.0])).tolist()
+    [0.125, 0.25, 0.375, 0.25]
+    """
+    xp = xp or array_namespace(t_h)
     dt = xp.diff(t_h)
     w = xp.concatenate([dt[:1] * 0.5, 0.5 * (dt[1:] + dt[:-1]), dt[-1:] * 0.5])
     return w / xp.sum(w)
@@ -56,7 +63,7 @@ def daily_metrics(inh, t_h, xp=None) -> dict:
     """
     xp = xp or array_namespace(inh, t_h)
     t_h = xp.asarray(t_h)
-    w = _weights(t_h, xp)[None, :, None]
+    w = trapezoid_weights(t_h, xp)[None, :, None]
     span = t_h[-1] - t_h[0]
     out = {
         "mean": xp.sum(inh * w, axis=1),

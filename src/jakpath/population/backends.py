@@ -10,13 +10,46 @@ their backend is asked for.
 
 from __future__ import annotations
 
+import functools
+import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol, TypeAlias
 
 import numpy as np
 
-BACKENDS = ("numpy", "jax", "cupy", "dask")
+from jakpath.population.chunks import (
+    METRICS,
+    Histograms,
+    PopulationSpec,
+    bin_counts_device,
+    bin_metrics,
+    chunk_metrics,
+)
+
+logger = logging.getLogger(__name__)
+
+ChunkResult: TypeAlias = tuple[dict[str, np.ndarray], tuple[np.ndarray, ...] | None, int]
+"""``(counts, per_subject, size)`` of one chunk: host counts per metric, the per-subject
+metrics when kept, and the number of subjects."""
+
+
+class ChunkRunner(Protocol):
+    """What a backend is: runs chunks ``(offset, size)`` in order and yields their results."""
+
+    def __call__(  # noqa: D102 (the class docstring says it)
+        self,
+        spec: PopulationSpec,
+        chunks: Sequence[tuple[int, int]],
+        seed: int,
+        hist: Histograms,
+        keep: bool,
+    ) -> Iterator[ChunkResult]: ...
+
+
+BackendFactory: TypeAlias = Callable[[str | None], ChunkRunner]
+"""Makes a backend's chunk runner; the argument is the scheduler address (Dask only)."""
 
 DASK_CONNECT_TIMEOUT_S = 10
 """Seconds to wait for a Dask scheduler before giving up with a clear message."""
@@ -33,47 +66,26 @@ class BackendError(RuntimeError):
     """A backend that is unknown, not installed or unreachable."""
 
 
-def _metrics(spec, offset, size, seed, xp):
-    from jakpath.population.kernel import subject_metrics
-    from jakpath.population.simulate import cohort_dose, draw
-
-    params, ic50 = draw(spec, offset, size, seed, xp)
-    n_doses = None if spec.n_doses is None else xp.full(size, spec.n_doses)
-    return subject_metrics(
-        params,
-        cohort_dose(spec, offset, size, xp),
-        xp.full(size, spec.tau_h),
-        ic50,
-        xp.asarray(spec.t_h),
-        xp.asarray(spec.weights),
-        spec.span_h,
-        spec.live,
-        n_doses,
-        xp,
-    )
-
-
-def _bin(hist, mean, hours, trough, xp):
-    from jakpath.population.simulate import bin_counts
-
-    return {
-        "mean_inhibition": bin_counts(mean, hist.inh_edges, xp),
-        "hours_ge_50": bin_counts(hours, hist.hour_edges, xp),
-        "trough_inhibition": bin_counts(trough, hist.inh_edges, xp),
-    }
-
-
-def numpy_chunk(spec, offset, size, seed, hist, keep):
+def numpy_chunk(
+    spec: PopulationSpec, offset: int, size: int, seed: int, hist: Histograms, keep: bool
+) -> ChunkResult:
     """One chunk on NumPy, in cache-sized blocks; also the unit of work of the Dask backend."""
     parts = [
-        _metrics(spec, lo, min(NUMPY_BLOCK, offset + size - lo), seed, np)
+        chunk_metrics(spec, lo, min(NUMPY_BLOCK, offset + size - lo), seed, np)
         for lo in range(offset, offset + size, NUMPY_BLOCK)
     ]
     mean, hours, trough = (np.concatenate(x) for x in zip(*parts, strict=True))
-    return _bin(hist, mean, hours, trough, np), ((mean, hours, trough) if keep else None), size
+    per = (mean, hours, trough) if keep else None
+    return bin_metrics(hist, mean, hours, trough, np), per, size
 
 
-def _run_numpy(spec, chunks, seed, hist, keep) -> Iterator:
+def _run_numpy(
+    spec: PopulationSpec,
+    chunks: Sequence[tuple[int, int]],
+    seed: int,
+    hist: Histograms,
+    keep: bool,
+) -> Iterator[ChunkResult]:
     with ThreadPoolExecutor(NUMPY_THREADS) as pool:
         window = []  # a bounded window of chunks in flight keeps memory bounded
         for offset, size in chunks:
@@ -84,9 +96,9 @@ def _run_numpy(spec, chunks, seed, hist, keep) -> Iterator:
             yield fut.result()
 
 
-_JAX_COMPILED: dict = {}
-"""Jitted chunk functions, keyed by the population spec's content and the chunk size, so
-repeated calls (and every chunk of one size) reuse one compilation."""
+JAX_CACHE_SIZE = 32
+"""Most jitted chunk functions kept (one per population spec and chunk size); the least
+recently used is dropped beyond that, so a long-running server does not grow without bound."""
 
 
 def _spec_key(spec) -> tuple:
@@ -105,7 +117,49 @@ def _spec_key(spec) -> tuple:
     )
 
 
-def _run_jax(spec, chunks, seed, hist, keep) -> Iterator:
+class _SpecKey:
+    """A population spec and histogram as an lru_cache key: hashed and compared by content."""
+
+    __slots__ = ("hist", "key", "spec")
+
+    def __init__(self, spec: PopulationSpec, hist: Histograms) -> None:
+        self.spec, self.hist = spec, hist
+        self.key = (_spec_key(spec), hist.inh_edges.tobytes(), hist.hour_edges.tobytes())
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _SpecKey) and self.key == other.key
+
+
+@functools.lru_cache(maxsize=JAX_CACHE_SIZE)
+def _jax_chunk_fn(key: _SpecKey, size: int) -> Callable:
+    """The jitted chunk function of one spec and chunk size (compiled once, then reused)."""
+    import jax
+    import jax.numpy as jnp
+
+    spec, hist = key.spec, key.hist
+
+    def chunk_fn(off: Any, sd: Any) -> tuple:
+        mean, hours, trough = chunk_metrics(spec, off, size, sd, jnp)
+        counts = (
+            bin_counts_device(mean, hist.inh_edges, jnp),
+            bin_counts_device(hours, hist.hour_edges, jnp),
+            bin_counts_device(trough, hist.inh_edges, jnp),
+        )
+        return counts, (mean, hours, trough)
+
+    return jax.jit(chunk_fn)
+
+
+def _run_jax(
+    spec: PopulationSpec,
+    chunks: Sequence[tuple[int, int]],
+    seed: int,
+    hist: Histograms,
+    keep: bool,
+) -> Iterator[ChunkResult]:
     try:
         import jax
         import jax.numpy as jnp
@@ -113,42 +167,22 @@ def _run_jax(spec, chunks, seed, hist, keep) -> Iterator:
         raise BackendError("backend 'jax' needs the jax package: pip install jax") from exc
     jax.config.update("jax_enable_x64", True)
     seed_arr = jnp.asarray(seed % (1 << 64), dtype=jnp.uint64)
+    key = _SpecKey(spec, hist)
     for offset, size in chunks:
-        key = (_spec_key(spec), size)
-        if key not in _JAX_COMPILED:
-
-            def chunk_fn(off, sd, size=size):
-                mean, hours, trough = _metrics(spec, off, size, sd, jnp)
-                counts = (
-                    bin_counts_device(mean, hist.inh_edges, jnp),
-                    bin_counts_device(hours, hist.hour_edges, jnp),
-                    bin_counts_device(trough, hist.inh_edges, jnp),
-                )
-                return counts, (mean, hours, trough)
-
-            _JAX_COMPILED[key] = jax.jit(chunk_fn)
-        counts, per = _JAX_COMPILED[key](jnp.asarray(offset, dtype=jnp.uint64), seed_arr)
-        counts = {
-            m: np.asarray(c)
-            for m, c in zip(
-                ("mean_inhibition", "hours_ge_50", "trough_inhibition"), counts, strict=True
-            )
-        }
+        fn = _jax_chunk_fn(key, size)
+        counts, per = fn(jnp.asarray(offset, dtype=jnp.uint64), seed_arr)
+        counts = {m: np.asarray(c) for m, c in zip(METRICS, counts, strict=True)}
         per = tuple(np.asarray(x) for x in per) if keep else None
         yield counts, per, size
 
 
-def bin_counts_device(values, edges, xp):
-    """Histogram counts (P, bins) as a device array (traceable by JAX)."""
-    nb = edges.size - 1
-    width = (edges[-1] - edges[0]) / nb
-    idx = xp.clip(xp.floor((values - edges[0]) / width), 0, nb - 1).astype(xp.int64)
-    p = values.shape[1]
-    flat = (idx + (xp.arange(p, dtype=xp.int64) * nb)[None, :]).ravel()
-    return xp.bincount(flat, length=p * nb).reshape(p, nb)
-
-
-def _run_cupy(spec, chunks, seed, hist, keep) -> Iterator:
+def _run_cupy(
+    spec: PopulationSpec,
+    chunks: Sequence[tuple[int, int]],
+    seed: int,
+    hist: Histograms,
+    keep: bool,
+) -> Iterator[ChunkResult]:
     try:
         import cupy as cp
     except ImportError as exc:
@@ -156,12 +190,19 @@ def _run_cupy(spec, chunks, seed, hist, keep) -> Iterator:
             "backend 'cupy' needs the cupy package (e.g. pip install cupy-cuda12x) and a CUDA GPU"
         ) from exc
     for offset, size in chunks:
-        mean, hours, trough = _metrics(spec, offset, size, seed, cp)
+        mean, hours, trough = chunk_metrics(spec, offset, size, seed, cp)
         per = tuple(cp.asnumpy(x) for x in (mean, hours, trough)) if keep else None
-        yield _bin(hist, mean, hours, trough, cp), per, size
+        yield bin_metrics(hist, mean, hours, trough, cp), per, size
 
 
-def _run_dask(spec, chunks, seed, hist, keep, scheduler=None) -> Iterator:
+def _run_dask(
+    spec: PopulationSpec,
+    chunks: Sequence[tuple[int, int]],
+    seed: int,
+    hist: Histograms,
+    keep: bool,
+    scheduler: str | None = None,
+) -> Iterator[ChunkResult]:
     try:
         from distributed import Client, LocalCluster
     except ImportError as exc:
@@ -196,14 +237,37 @@ def _run_dask(spec, chunks, seed, hist, keep, scheduler=None) -> Iterator:
             cluster.close()
 
 
-def get_backend(name: str, scheduler: str | None = None):
-    """The chunk runner for a backend name; a clear error for unknown ones."""
-    if name == "numpy":
-        return _run_numpy
-    if name == "jax":
-        return _run_jax
-    if name == "cupy":
-        return _run_cupy
-    if name == "dask":
-        return lambda *args: _run_dask(*args, scheduler=scheduler)
-    raise BackendError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")
+BACKENDS: dict[str, BackendFactory] = {
+    "numpy": lambda scheduler: _run_numpy,
+    "jax": lambda scheduler: _run_jax,
+    "cupy": lambda scheduler: _run_cupy,
+    "dask": lambda scheduler: functools.partial(_run_dask, scheduler=scheduler),
+}
+"""The backend registry: name -> factory of its chunk runner. Add a backend with
+:func:`register_backend`; optional libraries are imported only when their runner runs."""
+
+
+def register_backend(name: str, factory: BackendFactory) -> None:
+    """Make a backend available by name (to ``population(backend=...)`` and the CLI)."""
+    if not name or not name.isidentifier():
+        raise ValueError(f"backend name must be an identifier, got {name!r}")
+    BACKENDS[name] = factory
+
+
+def get_backend(name: str, scheduler: str | None = None) -> ChunkRunner:
+    """The chunk runner of a backend name; a clear error naming the known ones otherwise.
+
+    >>> get_backend("numpy").__name__
+    '_run_numpy'
+    >>> get_backend("tpu")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    jakpath.population.backends.BackendError: unknown backend 'tpu'; choose one of numpy, ...
+    """
+    try:
+        factory = BACKENDS[name]
+    except (KeyError, TypeError):
+        known = ", ".join(BACKENDS)
+        raise BackendError(f"unknown backend {name!r}; choose one of {known}") from None
+    logger.debug("backend %s (scheduler %s)", name, scheduler)
+    return factory(scheduler)

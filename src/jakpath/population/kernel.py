@@ -11,6 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 from jakpath.exposure.kernels import PKParams, single_dose_terms, superpose_decaying
+from jakpath.inhibition.hill import trapezoid_weights
+
+__all__ = ["live_terms", "subject_metrics", "trapezoid_weights"]
 
 
 def live_terms(p_typical: PKParams) -> np.ndarray:
@@ -25,13 +28,6 @@ def live_terms(p_typical: PKParams) -> np.ndarray:
     if np.any(live & np.any(power != 0, axis=0)):
         raise ValueError("population kernel: the typical subject has ka == k exactly")
     return kind
-
-
-def trapezoid_weights(t: np.ndarray) -> np.ndarray:
-    """Trapezoid weights on a grid, normalised to sum to 1 (host NumPy)."""
-    dt = np.diff(t)
-    w = np.concatenate([dt[:1] * 0.5, 0.5 * (dt[1:] + dt[:-1]), dt[-1:] * 0.5])
-    return w / w.sum()
 
 
 def subject_metrics(params: dict, dose, tau, ic50, t, weights, span_h, live, n_doses=None, xp=np):

@@ -10,29 +10,60 @@ read from the histograms (resolution: ``INHIBITION_BIN`` and ``HOURS_BIN``).
 
 from __future__ import annotations
 
+import logging
 import math
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias
 
 import numpy as np
 import pandas as pd
 
 from jakpath.exposure.model import PKModel, pk_model, resolve_formulations
-from jakpath.exposure.regimen import parse_regimen
+from jakpath.exposure.regimen import Regimen, parse_regimen
+from jakpath.inhibition.hill import trapezoid_weights
 from jakpath.inhibition.pathways import DAY_H, resolve_pathways
 from jakpath.inhibition.potency import potency_map
 from jakpath.kb import KnowledgeBase, load_kb
 from jakpath.population.backends import get_backend
-from jakpath.population.kernel import live_terms, trapezoid_weights
-from jakpath.population.random import normals
+from jakpath.population.chunks import (
+    HOURS_BIN,
+    INHIBITION_BIN,
+    METRICS,
+    OMEGA_FIELDS,
+    PK_FIELDS,
+    Histograms,
+    PopulationSpec,
+    bin_counts,
+    cohort_dose,
+    draw,
+)
+from jakpath.population.kernel import live_terms
 
-INHIBITION_BIN = 1e-3
-"""Histogram bin width of fractional inhibition (percentiles are nearest-rank values rounded
-to this width)."""
+if TYPE_CHECKING:
+    from jakpath.exposure.patient import Patient
 
-HOURS_BIN = 0.05
-"""Histogram bin width of hours at or above 50% inhibition."""
+__all__ = [
+    "HOURS_BIN",
+    "INHIBITION_BIN",
+    "PERCENTILES",
+    "PopulationResult",
+    "PopulationSpec",
+    "SubjectMetrics",
+    "bin_counts",
+    "build_spec",
+    "cohort_dose",
+    "cohort_patients",
+    "draw",
+    "population",
+    "run_population",
+]
+
+Cohort: TypeAlias = "Iterable[Patient] | Mapping[str, Any]"
+"""A list of Patients, or a dict of patient field -> values (their combinations are the types)."""
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_CHUNK = 20_000
 """Subjects per chunk (NumPy: about 150 MB of temporaries at 97 times x 10 pathways)."""
@@ -44,98 +75,28 @@ STEP_H = 0.25
 """Time step (h) over the last dosing day."""
 
 PERCENTILES = (5, 50, 95)
-
-_PK_FIELDS = (
-    "cl_L_per_h",
-    "v_L",
-    "q_L_per_h",
-    "v2_L",
-    "ka_per_h",
-    "tlag_h",
-    "d1_h",
-    "frac_zero_order",
-)
-_OMEGA = {"omega_CL": "cl_L_per_h", "omega_V": "v_L", "omega_ka": "ka_per_h"}
-
-
-@dataclass(frozen=True)
-class PopulationSpec:
-    """Everything a chunk needs, on the host: typical values, variabilities, potencies."""
-
-    typical: dict[str, float]
-    cv: dict[str, float]  # field -> coefficient of variation (log-normal)
-    dose_nmol: float
-    tau_h: float
-    ic50_nM: np.ndarray  # (P,)
-    ic50_log10_sd: np.ndarray  # (P,) 0 without uncertainty
-    t_h: np.ndarray
-    weights: np.ndarray
-    span_h: float
-    n_doses: float | None
-    live: np.ndarray
-    cohort: dict[str, np.ndarray] | None = None
-    """Covariate multipliers per patient type (``_PK_FIELDS`` and ``dose``), each (K,);
-    subject ``i`` is of type ``i % K`` (same assignment on every backend and chunking)."""
-
-
-def _cohort_type(spec: PopulationSpec, offset: int, size: int, xp):
-    k = next(iter(spec.cohort.values())).size
-    index = xp.arange(size, dtype=xp.int64) + xp.asarray(offset, dtype=xp.int64)
-    return index % k
-
-
-def cohort_dose(spec: PopulationSpec, offset: int, size: int, xp=np):
-    """Dose (size,) of each subject: the regimen's, times its patient type's dose factor."""
-    if not spec.cohort:
-        return xp.full(size, spec.dose_nmol)
-    kind = _cohort_type(spec, offset, size, xp)
-    return spec.dose_nmol * xp.asarray(spec.cohort["dose"])[kind]
-
-
-def draw(spec: PopulationSpec, offset: int, size: int, seed: int, xp=np):
-    """PK parameters (size,) and potencies (size, P) of subjects ``offset .. offset+size-1``.
-
-    Log-normal random effects are median-preserving: the typical value is the median. With a
-    cohort, each subject's typical values are those of its patient type.
-    """
-    index = xp.arange(size, dtype=xp.uint64) + xp.asarray(offset, dtype=xp.uint64)
-    kind = _cohort_type(spec, offset, size, xp) if spec.cohort else None
-    params = {}
-    for k, f in enumerate(_PK_FIELDS):
-        cv = spec.cv.get(f, 0.0)
-        typical = spec.typical[f]
-        if kind is not None and f in spec.cohort:
-            typical = typical * xp.asarray(spec.cohort[f])[kind]
-        if cv > 0:
-            s = math.sqrt(math.log(1.0 + cv * cv))
-            params[f] = typical * xp.exp(s * normals(seed, index, k, xp))
-        else:
-            params[f] = xp.full(size, 1.0) * typical
-    base = len(_PK_FIELDS)
-    z = xp.stack([normals(seed, index, base + j, xp) for j in range(spec.ic50_nM.size)], axis=1)
-    ic50 = xp.asarray(spec.ic50_nM)[None, :] * 10.0 ** (z * xp.asarray(spec.ic50_log10_sd)[None, :])
-    return params, ic50
+"""Percentiles reported per pathway and metric."""
 
 
 def build_spec(
     kb: KnowledgeBase,
     model: PKModel,
     drug_id: str,
-    regimen,
-    cytokines,
+    regimen: Regimen,
+    cytokines: Sequence[str],
     uncertainty: bool,
     days: float | None,
 ) -> tuple[PopulationSpec, list[str]]:
     """Population specification from the knowledge base; notes list what varies and why."""
     notes = []
     p = model.pk_params(1)
-    typical = {f: float(getattr(p, f)[0]) for f in _PK_FIELDS}
+    typical = {f: float(getattr(p, f)[0]) for f in PK_FIELDS}
     par = kb.pk_parameters[kb.pk_parameters.model_id == model.model_id].set_index("parameter")
     cv = {}
-    for omega, field in _OMEGA.items():
+    for omega, name in OMEGA_FIELDS.items():
         if omega in par.index:
-            cv[field] = float(par.loc[omega, "value"])
-            notes.append(f"BSV {field}: CV {cv[field]:.2f} ({par.loc[omega, 'source_ids']})")
+            cv[name] = float(par.loc[omega, "value"])
+            notes.append(f"BSV {name}: CV {cv[name]:.2f} ({par.loc[omega, 'source_ids']})")
     if not cv:
         notes.append(f"no between-subject variability in {model.model_id}: typical subject only")
     pots = [potency_map(kb)[(drug_id, c)] for c in cytokines]
@@ -171,7 +132,7 @@ def build_spec(
 _FIELD_OF_PARAMETER = {"CL_F": "cl_L_per_h", "V_F": "v_L", "Q_F": "q_L_per_h", "V2_F": "v2_L"}
 
 
-def cohort_patients(cohort) -> list:
+def cohort_patients(cohort: Cohort) -> list[Patient]:
     """The patient types of a cohort spec (a list of Patients, or field -> values)."""
     import itertools
 
@@ -192,10 +153,10 @@ def cohort_patients(cohort) -> list:
     return out
 
 
-def _with_cohort(spec: PopulationSpec, model: PKModel, cohort, kb: KnowledgeBase):
+def _with_cohort(
+    spec: PopulationSpec, model: PKModel, cohort: Cohort, kb: KnowledgeBase
+) -> tuple[PopulationSpec, list[str]]:
     """Spec with per-type multipliers on CL, V, Q, V2 and dose (from cited covariate effects)."""
-    from dataclasses import replace as _replace
-
     from jakpath.exposure.patient import covariate_effects
 
     types = cohort_patients(cohort)
@@ -215,65 +176,65 @@ def _with_cohort(spec: PopulationSpec, model: PKModel, cohort, kb: KnowledgeBase
         + (" ..." if len(types) > 6 else "")
     ]
     notes += sorted(flags)
-    return _replace(spec, cohort=mult), notes
+    return replace(spec, cohort=mult), notes
 
 
-def _centred_edges(top: float, width: float) -> np.ndarray:
-    """Bin edges centred on 0, width, 2 width, ..., top (so 0 and top are bin centres)."""
-    n = int(round(top / width))
-    return (np.arange(n + 2) - 0.5) * width
+class SubjectMetrics(NamedTuple):
+    """Per-subject metrics, each (n, P) with pathways in ``PopulationResult.cytokines`` order."""
+
+    mean_inhibition: np.ndarray
+    hours_ge_50: np.ndarray
+    trough_inhibition: np.ndarray
 
 
-class _Histograms:
-    """Fixed-bin counts per pathway; percentiles by nearest rank, reported as bin centres."""
+@dataclass(frozen=True)
+class PopulationResult:
+    """A population run: the percentile table plus what pandas ``attrs`` cannot carry safely.
 
-    def __init__(self, n_pathways: int, span_h: float):
-        self.inh_edges = _centred_edges(1.0, INHIBITION_BIN)
-        self.hour_edges = _centred_edges(span_h, HOURS_BIN)
-        self.counts = {
-            "mean_inhibition": np.zeros((n_pathways, self.inh_edges.size - 1), np.int64),
-            "trough_inhibition": np.zeros((n_pathways, self.inh_edges.size - 1), np.int64),
-            "hours_ge_50": np.zeros((n_pathways, self.hour_edges.size - 1), np.int64),
+    ``table`` has one row per pathway and metric (p5, p50, p95). The run's provenance lives in
+    typed fields here, so it survives ``pd.concat`` and ``merge`` (which drop ``attrs``).
+    """
+
+    table: pd.DataFrame = field(repr=False)
+    drug_id: str
+    regimen: str
+    cytokines: tuple[str, ...]
+    n: int
+    backend: str
+    seed: int
+    seconds: float
+    subject_days_per_s: float
+    data_version: str
+    notes: tuple[str, ...] = ()
+    subjects: SubjectMetrics | None = field(default=None, repr=False)
+
+    def provenance(self) -> dict[str, Any]:
+        """The run's provenance as plain values (what ``population()`` puts in ``attrs``)."""
+        return {
+            "n": self.n,
+            "backend": self.backend,
+            "seconds": self.seconds,
+            "seed": self.seed,
+            "subject_days_per_s": self.subject_days_per_s,
+            "notes": list(self.notes),
+            "data_version": self.data_version,
         }
 
-    def edges(self, metric):
-        return self.hour_edges if metric == "hours_ge_50" else self.inh_edges
-
-    def percentiles(self, metric, qs):
-        edges = self.edges(metric)
-        centres = 0.5 * (edges[:-1] + edges[1:])
-        out = []
-        for row in self.counts[metric]:
-            cum = np.cumsum(row)
-            ranks = [max(1, math.ceil(q / 100.0 * cum[-1])) for q in qs]
-            out.append([float(centres[np.searchsorted(cum, k)]) for k in ranks])
-        return np.array(out)
-
-
-def bin_counts(values, edges: np.ndarray, xp=np) -> np.ndarray:
-    """Counts (P, bins) of (S, P) values in fixed uniform bins.
-
-    Computed with ``xp`` on the device that holds ``values``; only the counts come back to the
-    host. Out-of-range values go to the end bins.
-    """
-    nb = edges.size - 1
-    width = (edges[-1] - edges[0]) / nb
-    idx = xp.clip(xp.floor((values - edges[0]) / width), 0, nb - 1).astype(xp.int64)
-    p = values.shape[1]
-    flat = (idx + (xp.arange(p, dtype=xp.int64) * nb)[None, :]).ravel()
-    if xp.__name__.startswith("jax"):
-        counts = xp.bincount(flat, length=p * nb)
-    else:
-        counts = xp.bincount(flat, minlength=p * nb)
-    return np.asarray(counts.get() if hasattr(counts, "get") else counts).reshape(p, nb)
+    def to_frame(self) -> pd.DataFrame:
+        """The percentile table with the provenance (and subjects, if kept) in ``attrs``."""
+        out = self.table.copy()
+        out.attrs.update(self.provenance())
+        if self.subjects is not None:
+            out.attrs["subjects"] = tuple(self.subjects)
+        return out
 
 
 def population(
     drug: str,
-    regimen,
+    regimen: str | Regimen,
     n: int = 10_000,
     *,
-    pathways=None,
+    pathways: str | Sequence[str] | None = None,
     uncertainty: bool = True,
     backend: str = "numpy",
     seed: int = 0,
@@ -283,8 +244,8 @@ def population(
     scheduler: str | None = None,
     progress: Callable[[int, int], None] | None = None,
     return_subjects: bool = False,
-    patient=None,
-    cohort=None,
+    patient: Patient | None = None,
+    cohort: Cohort | None = None,
 ) -> pd.DataFrame:
     """Percentiles (5th/50th/95th) of daily inhibition metrics over a virtual population.
 
@@ -293,7 +254,7 @@ def population(
         n: number of virtual subjects.
         pathways: cytokines (default: every JAK-signalling cytokine).
         uncertainty: also draw each subject's potencies from their tier's uncertainty.
-        backend: ``numpy``, ``jax``, ``cupy`` or ``dask``.
+        backend: ``numpy``, ``jax``, ``cupy`` or ``dask`` (``population.backends.BACKENDS``).
         seed: one seed gives the same subjects on every backend.
         chunk: subjects per chunk (bounded memory).
         days: evaluate day ``days`` after a first dose (default: steady state).
@@ -309,8 +270,48 @@ def population(
 
     Returns:
         One row per pathway and metric with p5, p50, p95; ``attrs`` hold n, backend, seconds,
-        throughput and the notes on what varies.
+        throughput and the notes on what varies (and ``subjects`` with ``return_subjects``).
+        ``attrs`` do not survive ``pd.concat``/``merge``: use :func:`run_population` for the
+        same answer as a typed :class:`PopulationResult`.
     """
+    return run_population(
+        drug,
+        regimen,
+        n,
+        pathways=pathways,
+        uncertainty=uncertainty,
+        backend=backend,
+        seed=seed,
+        chunk=chunk,
+        days=days,
+        kb=kb,
+        scheduler=scheduler,
+        progress=progress,
+        return_subjects=return_subjects,
+        patient=patient,
+        cohort=cohort,
+    ).to_frame()
+
+
+def run_population(
+    drug: str,
+    regimen: str | Regimen,
+    n: int = 10_000,
+    *,
+    pathways: str | Sequence[str] | None = None,
+    uncertainty: bool = True,
+    backend: str = "numpy",
+    seed: int = 0,
+    chunk: int = DEFAULT_CHUNK,
+    days: float | None = None,
+    kb: KnowledgeBase | None = None,
+    scheduler: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    return_subjects: bool = False,
+    patient: Patient | None = None,
+    cohort: Cohort | None = None,
+) -> PopulationResult:
+    """:func:`population` as a typed :class:`PopulationResult` (same arguments)."""
     if not isinstance(n, int | np.integer) or n <= 0:
         raise ValueError(f"n must be a positive integer, got {n!r}")
     if n > MAX_SUBJECTS:
@@ -329,20 +330,28 @@ def population(
     cytokines = resolve_pathways(kb, pathways)
     if patient is not None and cohort is not None:
         raise ValueError("give either patient or cohort, not both")
+    run_chunks = get_backend(backend, scheduler)  # an unknown backend fails before any work
     extra_notes = []
     if patient is not None:
         from jakpath.exposure.patient import apply_patient
 
-        model, effects = apply_patient(model, patient, kb)
+        model, _ = apply_patient(model, patient, kb)
         extra_notes.append(model.patient_note)
     spec, notes = build_spec(kb, model, drug_id, reg, cytokines, uncertainty, days)
     notes = [*notes, *extra_notes]
     if cohort is not None:
         spec, cohort_notes = _with_cohort(spec, model, cohort, kb)
         notes += cohort_notes
-    run_chunks = get_backend(backend, scheduler)
     chunks = [(lo, min(chunk, n - lo)) for lo in range(0, n, chunk)]
-    hist = _Histograms(len(cytokines), spec.span_h)
+    hist = Histograms(len(cytokines), spec.span_h)
+    logger.info(
+        "population %s %s: %d subjects in %d chunks on %s",
+        drug_id,
+        reg.label(),
+        n,
+        len(chunks),
+        backend,
+    )
     subjects = []
     t0 = time.perf_counter()
     done = 0
@@ -356,7 +365,7 @@ def population(
             progress(done, n)
     seconds = time.perf_counter() - t0
     rows = []
-    for metric in ("mean_inhibition", "hours_ge_50", "trough_inhibition"):
+    for metric in METRICS:
         pct = hist.percentiles(metric, PERCENTILES)
         for j, c in enumerate(cytokines):
             rows.append(
@@ -368,16 +377,22 @@ def population(
                     **{f"p{q}": pct[j, k] for k, q in enumerate(PERCENTILES)},
                 }
             )
-    out = pd.DataFrame(rows)
-    out.attrs.update(
-        n=n,
-        backend=backend,
-        seconds=seconds,
-        seed=seed,
-        subject_days_per_s=n * (days or 1.0) / seconds if seconds > 0 else math.inf,
-        notes=notes,
-        data_version=kb.version,
-    )
+    kept = None
     if return_subjects:
-        out.attrs["subjects"] = tuple(np.concatenate(x) for x in zip(*subjects, strict=True))
-    return out
+        kept = SubjectMetrics(*(np.concatenate(x) for x in zip(*subjects, strict=True)))
+    rate = n * (days or 1.0) / seconds if seconds > 0 else math.inf
+    logger.info("population done in %.3g s (%.3g subject-days/s)", seconds, rate)
+    return PopulationResult(
+        table=pd.DataFrame(rows),
+        drug_id=drug_id,
+        regimen=reg.label(),
+        cytokines=tuple(cytokines),
+        n=int(n),
+        backend=backend,
+        seed=seed,
+        seconds=seconds,
+        subject_days_per_s=rate,
+        data_version=kb.version,
+        notes=tuple(notes),
+        subjects=kept,
+    )
