@@ -17,6 +17,7 @@ from jakpath.inhibition.pathways import (  # noqa: E402
     resolve_pathways,
 )
 from jakpath.kb import KnowledgeBase, load_kb  # noqa: E402
+from jakpath.notice import figure_footer  # noqa: E402
 
 DEFAULT_PLOT_PATHWAYS = ("IL6", "IFNA", "IFNG", "IL2", "IL15", "IL4", "IL23", "EPO", "GMCSF", "TPO")
 """Pathways drawn when none are given: the seed's and the main safety classes'."""
@@ -69,9 +70,7 @@ def plot_regimen(
     ax2.set_ylabel("pathway inhibition (%)")
     ax2.set_xlabel("time after dose (h)")
     ax2.legend(fontsize=7, ncol=4)
-    fig.text(
-        0.01, 0.005, f"jakpath data {kb.version}. Research use, not medical advice.", fontsize=6
-    )
+    fig.text(0.01, 0.005, figure_footer(kb.version), fontsize=6)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
@@ -100,9 +99,7 @@ def plot_ranking(table, path: str | Path, *, kb: KnowledgeBase | None = None) ->
     ax.set_ylabel("coverage of driving pathways (direct + indirect)")
     ax.set_title(f"{table.attrs.get('disease_id', '')}: coverage vs safety")
     ax.legend()
-    fig.text(
-        0.01, 0.005, f"jakpath data {kb.version}. Research use, not medical advice.", fontsize=6
-    )
+    fig.text(0.01, 0.005, figure_footer(kb.version), fontsize=6)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)

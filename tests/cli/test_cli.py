@@ -4,9 +4,11 @@ import csv
 import io
 import json
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+import jakpath
 from jakpath.cli.main import app
 
 runner = CliRunner()
@@ -49,8 +51,9 @@ def test_drug_table_cites_sources():
 def test_disease_csv_has_weights():
     r = run("disease", "atopic dermatitis", "--format", "csv")
     assert r.exit_code == 0
-    rows = list(csv.DictReader(io.StringIO(r.output.split("\n", 1)[1])))
-    assert abs(sum(float(x["weight"]) for x in rows) - 1) < 1e-9
+    rows = list(csv.DictReader(io.StringIO(r.output)))
+    assert abs(sum(float(x["weight"]) for x in rows) - 1) < 1e-5  # CSV: 6 significant digits
+    assert {x["data_version"] for x in rows} == {jakpath.load_kb().version}
 
 
 @pytest.mark.parametrize(
@@ -82,8 +85,7 @@ def test_simulate_and_inhibition_outputs(tmp_path):
     )
     assert r.exit_code == 0, r.output
     assert (tmp_path / "c.png").stat().st_size > 1000
-    body = r.stdout.split("# jakpath data version", 1)[1].split("\n", 1)[1]
-    rows = list(csv.DictReader(io.StringIO(body)))
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
     assert {"time_h", "conc_total_nM", "conc_unbound_nM", "conc_total_ng_per_mL"} <= set(rows[0])
     r = run(
         "inhibition",
@@ -130,3 +132,14 @@ def test_unwritable_output_path_exits_2(tmp_path):
     r = run("simulate", "tofacitinib", "5 mg bid", "--plot", str(missing))
     assert r.exit_code == 2
     assert "cannot access" in r.output and "Traceback" not in r.output
+
+
+def test_csv_reads_with_plain_pandas_and_rounds_floats():
+    r = run("inhibition", "tofacitinib", "5 mg bid", "--format", "csv")
+    assert r.exit_code == 0, r.output
+    df = pd.read_csv(io.StringIO(r.stdout))  # no options: no comment line to skip
+    assert set(df.data_version) == {jakpath.load_kb().version}
+    floats = df.select_dtypes("float")
+    assert not floats.empty
+    for col in floats:  # six significant digits at most
+        assert all(v == float(f"{v:.6g}") for v in floats[col].dropna()), col

@@ -1,5 +1,6 @@
 """HTTP API: every endpoint answers with citations and the data version; bad input is 4xx."""
 
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
@@ -121,7 +122,6 @@ def test_openapi_and_docs(client):
         "/evidence?drug=tofacitinib",
         "/explain?disease=vitiligo&drug=ruxolitinib&regimen=10 mg bid",
         "/report/psoriasis.html",
-        "/export/rank.csv?disease=psoriasis",
     ],
 )
 def test_pages_say_not_medical_advice(client, url):
@@ -129,6 +129,17 @@ def test_pages_say_not_medical_advice(client, url):
     assert r.status_code == 200
     assert "not medical advice" in r.text
     assert "cdn" not in r.text.lower()
+
+
+def test_rank_csv_reads_without_options_and_carries_version_and_notice(client):
+    import io
+
+    r = client.get("/export/rank.csv?disease=psoriasis")
+    assert r.status_code == 200
+    assert "not medical advice" in r.headers["x-jakpath-notice"]
+    df = pd.read_csv(io.StringIO(r.text))  # no comment line: plain pandas reads it
+    assert set(df.data_version) == {client.get("/api/version").json()["data_version"]}
+    assert {"drug", "coverage", "direct_coverage"} <= set(df.columns)
 
 
 def test_plotly_served_locally(client):

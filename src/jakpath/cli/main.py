@@ -21,6 +21,7 @@ from jakpath.cli.output import (
     handles_errors,
     warn,
 )
+from jakpath.formats import csv_text
 from jakpath.kb import load_kb
 
 app = typer.Typer(
@@ -632,8 +633,6 @@ def rank_cmd(
             "is better). `jakpath explain` shows why a row sits where it does.[/]",
             highlight=False,
         )
-        from jakpath.notice import DISCLAIMER
-
         console.print(f"[dim]data version {kb.version} - {DISCLAIMER}[/]", highlight=False)
         return
     emit(
@@ -768,6 +767,10 @@ def serve_cmd(
     uvicorn.run(create_app(), host=host, port=port, log_level="warning")
 
 
+DEMO_HIDDEN_COLUMNS = ("evidence_records", "burden", "label_burden", "flags")
+"""Ranking summary columns the demo leaves out to fit a terminal."""
+
+
 @app.command("demo")
 @handles_errors
 def demo_cmd(out: Path = typer.Option(None, "--out", help="Also write figures and CSVs here.")):
@@ -804,13 +807,16 @@ def demo_cmd(out: Path = typer.Option(None, "--out", help="Also write figures an
         )
         if out:
             out.mkdir(parents=True, exist_ok=True)
-            df.to_csv(out / f"inhibition_{drug}.csv", index=False)
+            (out / f"inhibition_{drug}.csv").write_text(csv_text(df, kb.version))
             from jakpath.exposure.regimen import parse_regimen
             from jakpath.plots import plot_regimen
 
             plot_regimen(drug, parse_regimen(regimen), out / f"{drug}.png", kb=kb)
     if _has_matching():
         from jakpath.matching import explain, rank
+        from jakpath.matching.scoring import SUMMARY_COLUMNS
+
+        demo_columns = [c for c in SUMMARY_COLUMNS if c not in DEMO_HIDDEN_COLUMNS]
 
         first = None
         for disease in (
@@ -822,19 +828,7 @@ def demo_cmd(out: Path = typer.Option(None, "--out", help="Also write figures an
             df = rank(disease, kb=kb)
             first = first or (disease, df.iloc[0])
             emit(
-                df.head(5)[
-                    [
-                        "rank",
-                        "drug",
-                        "regimen",
-                        "score",
-                        "coverage",
-                        "evidence_level",
-                        "evidence_patients",
-                        "safety",
-                        "approved_for_disease",
-                    ]
-                ],
+                df.head(5)[demo_columns],
                 Format.table,
                 title=f"{disease}: top candidates (label doses for chronic use)",
                 float_fmt="{:.2f}",

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from jakpath.formats import csv_text, json_records, json_safe
 from jakpath.notice import DISCLAIMER
 
 console = Console(width=None if sys.stdout.isatty() else 200)
@@ -70,20 +71,6 @@ def fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
-def _clean(value):
-    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-        return None if math.isnan(value) else ("inf" if value > 0 else "-inf")
-    return value
-
-
-def _clean_tree(value):
-    if isinstance(value, dict):
-        return {k: _clean_tree(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_clean_tree(v) for v in value]
-    return _clean(value)
-
-
 def emit(
     df: pd.DataFrame,
     fmt: Format,
@@ -95,17 +82,17 @@ def emit(
 ) -> None:
     """Write a DataFrame as a rich table, JSON records or CSV to stdout.
 
-    ``extra`` adds top-level keys to the JSON object (e.g. a study's summary).
+    ``extra`` adds top-level keys to the JSON object (e.g. a study's summary). CSV carries the
+    data version in a ``data_version`` column and floats to six significant digits
+    (``jakpath.formats``); JSON keeps full precision.
     """
     if fmt == Format.json:
-        records = [{k: _clean(v) for k, v in r.items()} for r in df.to_dict(orient="records")]
-        doc = {"data_version": version, **(extra or {}), "rows": records}
-        json.dump(_clean_tree(doc), sys.stdout, indent=1, default=str)
+        doc = {"data_version": version, **(extra or {}), "rows": json_records(df)}
+        json.dump(json_safe(doc), sys.stdout, indent=1, default=str)
         sys.stdout.write("\n")
         return
-    if fmt == Format.csv:
-        sys.stdout.write(f"# jakpath data version {version}\n")
-        df.to_csv(sys.stdout, index=False)
+    if fmt == Format.csv:  # readable without options: the data version is a column
+        sys.stdout.write(csv_text(df, version or None))
         return
     table = Table(title=title or None, show_lines=False)
     for col in df.columns:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from jakpath.kb import KnowledgeBase
+from jakpath.notice import DISCLAIMER
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
@@ -97,10 +98,7 @@ def build_manifest(
             for f in files
         ],
         "sources": source_list(kb),
-        "disclaimer": (
-            "jakpath is a research and decision-support tool, not medical advice. "
-            "Verify every number against its source before clinical use."
-        ),
+        "disclaimer": DISCLAIMER,
     }
 
 

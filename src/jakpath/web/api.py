@@ -17,10 +17,12 @@ from jakpath import __version__
 from jakpath.evidence.models import OUTCOMES, STUDY_TYPES
 from jakpath.exposure.model import simulate
 from jakpath.exposure.regimen import parse_regimen
+from jakpath.formats import json_records, json_safe
 from jakpath.inhibition.pathways import inhibition
 from jakpath.inhibition.potency import potency_table
 from jakpath.kb import KnowledgeBase
 from jakpath.matching import explain, rank
+from jakpath.notice import SHORT_DISCLAIMER
 
 MAX_NAME = 120
 """Longest name or regimen text accepted in a query (bounded requests)."""
@@ -77,17 +79,7 @@ KB = Annotated[KnowledgeBase, Depends(get_kb)]
 
 def records(df: pd.DataFrame) -> list[dict[str, Any]]:
     """JSON-safe records: NaN -> null, inf -> 'inf', numpy scalars -> Python."""
-    out = []
-    for row in df.to_dict(orient="records"):
-        clean = {}
-        for k, v in row.items():
-            if isinstance(v, np.generic):
-                v = v.item()
-            if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
-                v = None if math.isnan(v) else ("inf" if v > 0 else "-inf")
-            clean[str(k)] = v
-        out.append(clean)
-    return out
+    return json_records(df)
 
 
 def envelope(kb: KnowledgeBase, **payload) -> dict:
@@ -95,7 +87,7 @@ def envelope(kb: KnowledgeBase, **payload) -> dict:
     return {
         "data_version": kb.version,
         "code_version": __version__,
-        "disclaimer": "Research and decision support, not medical advice.",
+        "disclaimer": SHORT_DISCLAIMER,
         **payload,
     }
 
@@ -422,19 +414,7 @@ def rank_endpoint(
 def explain_endpoint(request: Request, disease: Name, drug: Name, regimen: Name, kb: KB) -> dict:
     """How each term of a candidate's score arose, in words and as records."""
     out = explain(disease, drug, regimen, kb=kb, store=get_store(request))
-    return envelope(kb, text=out["text"], sections=_jsonable(out["sections"]))
-
-
-def _jsonable(obj):
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.generic):
-        obj = obj.item()
-    if isinstance(obj, float) and (math.isnan(obj) or math.isinf(obj)):
-        return None
-    return obj
+    return envelope(kb, text=out["text"], sections=json_safe(out["sections"], infinity="null"))
 
 
 # -- evidence --------------------------------------------------------------------------------

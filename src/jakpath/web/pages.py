@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import re
 from pathlib import Path
 from typing import Annotated
@@ -14,10 +13,11 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from jakpath import __version__
+from jakpath.formats import csv_text
 from jakpath.inhibition.potency import potency_table
 from jakpath.matching import explain
 from jakpath.matching.scoring import AXIS_WEIGHTS, EVIDENCE_POINTS, SUMMARY_COLUMNS
-from jakpath.notice import DISCLAIMER
+from jakpath.notice import DISCLAIMER, NOTICE_HEADER, SHORT_DISCLAIMER
 from jakpath.web.api import KB, MAX_NAME, Name, PathName, cached_rank, get_store
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -323,15 +323,19 @@ def explain_page(request: Request, disease: Name, drug: Name, regimen: Name, kb:
 
 @router.get("/export/rank.csv")
 def rank_csv(request: Request, disease: Name, kb: KB):
-    """The ranking shown on a disease page, as CSV with the data version."""
+    """The ranking shown on a disease page, as CSV with a data_version column.
+
+    The CSV has no comment line (any tool reads it without options); the research-use notice
+    travels in the ``X-Jakpath-Notice`` header.
+    """
     did = kb.disease_names.resolve(disease)
-    buf = io.StringIO()
-    buf.write(f"# jakpath data version {kb.version}; research use, not medical advice\n")
-    _ranked(request, kb, did).to_csv(buf, index=False)
     return Response(
-        buf.getvalue(),
+        csv_text(_ranked(request, kb, did), kb.version),
         media_type="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="jakpath_rank_{did}.csv"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="jakpath_rank_{did}.csv"',
+            NOTICE_HEADER: SHORT_DISCLAIMER,
+        },
     )
 
 
