@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from jakpath.cli.output import console, handles_errors
+from jakpath.cli.output import console, handles_errors, split_names
 from jakpath.kb import load_kb
 
 app = typer.Typer(
@@ -50,14 +50,18 @@ def sbml_cmd(
     regimen: str = typer.Argument(..., help='Regimen, e.g. "15 mg qd" or "15 mg XR".'),
     file: Path = typer.Argument(..., help="SBML file to write."),
     pathway: list[str] = typer.Option(
-        None, "--pathway", "-p", help="Pathway (cytokine) to add I = C/(C+IC50) for; repeat."
+        None,
+        "--pathway",
+        "--pathways",
+        "-p",
+        help="Pathway (cytokine) to add I = C/(C+IC50) for; repeat or comma-separate.",
     ),
     days: float = typer.Option(7.0, "--days", min=0.01, help="Days of dosing events."),
 ):
     """SBML Level 3 model of a regimen: PK compartments, dosing events, inhibition rules."""
     from jakpath.export.sbml import write_sbml
 
-    ex = write_sbml(drug, regimen, file, pathways=pathway or None, days=days, kb=load_kb())
+    ex = write_sbml(drug, regimen, file, pathways=split_names(pathway), days=days, kb=load_kb())
     console.print(
         f"wrote {file}: {ex.drug_id} {ex.regimen.label()}, PK model {ex.model_id}, "
         f"{ex.n_events} dosing events over {days:g} days, inhibition rules for "

@@ -13,12 +13,14 @@ from jakpath.cli.cases import app as cases_app
 from jakpath.cli.export import app as export_app
 from jakpath.cli.output import (
     DISCLAIMER,
+    Backend,
     Format,
     console,
     emit,
     err_console,
     fail,
     handles_errors,
+    split_names,
     warn,
 )
 from jakpath.formats import csv_text
@@ -338,7 +340,13 @@ def simulate_cmd(
 def inhibition_cmd(
     drug: str,
     regimen: str,
-    pathway: list[str] = typer.Option(None, "--pathway", "-p", help="Cytokine(s); default all."),
+    pathway: list[str] = typer.Option(
+        None,
+        "--pathway",
+        "--pathways",
+        "-p",
+        help="Cytokine(s), repeated or comma-separated; default all.",
+    ),
     fmt: Format = FORMAT_OPT,
     plot: Path = typer.Option(None, "--plot", help="Write a PNG/SVG figure."),
     egfr: float = EGFR_OPT,
@@ -361,11 +369,11 @@ def inhibition_cmd(
 
     patient = _patient(egfr, crcl, child_pugh, with_drugs, cyp2c19, weight, age, sex)
     kb = load_kb()
-    df = inhibition(drug, regimen, pathways=pathway or None, kb=kb, patient=patient)
+    df = inhibition(drug, regimen, pathways=split_names(pathway), kb=kb, patient=patient)
     if plot:
         from jakpath.plots import plot_regimen
 
-        plot_regimen(drug, parse_regimen(regimen), plot, kb=kb, pathways=pathway or None)
+        plot_regimen(drug, parse_regimen(regimen), plot, kb=kb, pathways=split_names(pathway))
         err_console.print(f"figure written to {plot}")
     shown = (
         df
@@ -699,8 +707,10 @@ def population_cmd(
     drug: str,
     regimen: str,
     n: int = typer.Option(10_000, "--n", help="Number of virtual subjects."),
-    pathway: list[str] = typer.Option(None, "--pathway", "-p", help="Cytokine(s)."),
-    backend: str = typer.Option("numpy", help="numpy, jax, cupy or dask."),
+    pathway: list[str] = typer.Option(
+        None, "--pathway", "--pathways", "-p", help="Cytokine(s), repeat or comma-separate."
+    ),
+    backend: Backend = typer.Option(Backend.numpy, help="Where the population runs."),
     scheduler: str = typer.Option(None, help="Dask scheduler address (tcp://host:8786)."),
     uncertainty: bool = typer.Option(True, help="Draw potencies from their uncertainty."),
     seed: int = typer.Option(0, help="Random seed (same subjects on every backend)."),
@@ -730,8 +740,8 @@ def population_cmd(
                 drug,
                 regimen,
                 n=n,
-                pathways=pathway or None,
-                backend=backend,
+                pathways=split_names(pathway),
+                backend=backend.value,
                 scheduler=scheduler,
                 uncertainty=uncertainty,
                 seed=seed,

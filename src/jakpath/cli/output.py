@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import re
 import sys
 from enum import StrEnum
 
@@ -19,6 +20,36 @@ from jakpath.notice import DISCLAIMER
 
 console = Console(width=None if sys.stdout.isatty() else 200)
 err_console = Console(stderr=True)
+
+
+class Backend(StrEnum):
+    """Population backends (the built-in ones of ``jakpath.population.backends.BACKENDS``)."""
+
+    numpy = "numpy"
+    jax = "jax"
+    cupy = "cupy"
+    dask = "dask"
+
+
+_LIST_COMMA = re.compile(r",(?![^()]*\))")
+"""A comma that separates list items (not one inside parentheses)."""
+
+
+def split_names(values: list[str] | None) -> list[str] | None:
+    """Repeated and comma-separated option values as one list (``None`` when none given).
+
+    Commas inside parentheses are part of a name (``Interleukin-36 (alpha, beta, gamma)``).
+
+    >>> split_names(["IL-2, IL6", "IFNG"])
+    ['IL-2', 'IL6', 'IFNG']
+    >>> split_names(["Interleukin-36 (alpha, beta, gamma),IL6"])
+    ['Interleukin-36 (alpha, beta, gamma)', 'IL6']
+    >>> split_names([]) is None
+    True
+    """
+    parts = (v.strip() for value in values or () for v in _LIST_COMMA.split(value))
+    out = [v for v in parts if v]
+    return out or None
 
 
 class Format(StrEnum):

@@ -188,7 +188,8 @@ def time_grid(regimen: Regimen, days: float = 1.0, step_h: float = 0.25) -> np.n
     return np.linspace(0.0, days * 24.0, n + 1)
 
 
-def _as_regimens(regimens) -> list[Regimen]:
+def as_regimens(regimens: str | Regimen | Sequence[str | Regimen]) -> list[Regimen]:
+    """One regimen or several (text or :class:`Regimen`) as a list of parsed Regimens."""
     if isinstance(regimens, str | Regimen):
         regimens = [regimens]
     return [parse_regimen(r) for r in regimens]
@@ -334,7 +335,7 @@ def simulate(
     """
     kb = kb or load_kb()
     drug_id = kb.drug_names.resolve(drug)
-    regimens, form_notes = resolve_formulations(drug, _as_regimens(regimen), kb)
+    regimens, form_notes = resolve_formulations(drug, as_regimens(regimen), kb)
     frames = []
     groups: dict[str, list[int]] = {}
     for i, r in enumerate(regimens):

@@ -7,13 +7,15 @@ Metrics are taken at steady state over 24 h (mean inhibition, hours at or above 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
 from jakpath.exposure.model import (
     MissingDataError,
     PKModel,
-    _as_regimens,
+    as_regimens,
     attach_patient,
     concentrations_nM,
     metabolite_concentrations,
@@ -31,8 +33,16 @@ METRIC_STEP_H = 0.05
 DAY_H = 24.0
 
 
-def resolve_pathways(kb: KnowledgeBase, pathways) -> list[str]:
-    """JAK-signalling cytokine ids for names (all of them for ``None``); non-JAK names fail."""
+def resolve_pathways(kb: KnowledgeBase, pathways: str | Sequence[str] | None) -> list[str]:
+    """JAK-signalling cytokine ids for names (all of them for ``None``); non-JAK names fail.
+
+    Names, synonyms and ids are accepted; ids come back (the display name is in
+    ``kb.cytokine_display_names()``).
+
+    >>> from jakpath.kb import load_kb
+    >>> resolve_pathways(load_kb(), ["IL-2", "interleukin-6"])
+    ['IL2', 'IL6']
+    """
     jak = kb.cytokines[kb.cytokines.jak_signalling == "yes"].cytokine_id.tolist()
     if pathways is None:
         return jak
@@ -117,17 +127,19 @@ def inhibition(
         patient: a :class:`jakpath.exposure.patient.Patient`; default the typical patient.
 
     Returns:
-        One row per regimen x pathway: mean daily inhibition, hours at or above 50% and 90%,
-        trough and peak (fractions 0..1), the IC50 used on the total-plasma scale, its tier,
-        basis and sources, and caveats (off-label dose, covalent binding, model notes).
+        One row per regimen x pathway (``cytokine`` the canonical id, ``cytokine_name`` its
+        display name, whatever name was given): mean daily inhibition, hours at or above 50%
+        and 90%, trough and peak (fractions 0..1), the IC50 used on the total-plasma scale, its
+        tier, basis and sources, and caveats (off-label dose, covalent binding, model notes).
     """
     kb = kb or load_kb()
     drug_id = kb.drug_names.resolve(drug)
     regimens, form_notes = resolve_formulations(
-        drug, [r.with_doses(None) for r in _as_regimens(regimen)], kb
+        drug, [r.with_doses(None) for r in as_regimens(regimen)], kb
     )
     note_of = {id(r): n for r, n in zip(regimens, form_notes, strict=True)}
     cids = resolve_pathways(kb, pathways)
+    display = kb.cytokine_display_names()
     effects = []
     t = np.linspace(0.0, DAY_H, int(round(DAY_H / METRIC_STEP_H)) + 1)
     frames = []
@@ -181,6 +193,7 @@ def inhibition(
                         "formulation": r.formulation,
                         "pk_model": model.label,
                         "cytokine": cid,
+                        "cytokine_name": display[cid],
                         "mean_inhibition": m["mean"][i, j],
                         "hours_ge_50": m["hours_ge_50"][i, j],
                         "hours_ge_90": m["hours_ge_90"][i, j],

@@ -113,6 +113,26 @@ class KnowledgeBase:
             ((r.disease_id, r.name, _split(r.synonyms)) for r in self.diseases.itertuples()),
         )
 
+    def __repr__(self) -> str:
+        """A one-line summary: data version, main record counts and validation state.
+
+        >>> kb = load_kb()
+        >>> repr(kb).startswith(f"<KnowledgeBase {kb.version}: {len(kb.drugs)} drugs")
+        True
+        """
+        n_err = sum(p.severity == "error" for p in self.problems)
+        rows = sum(len(df) for df in self.tables.values())
+        return (
+            f"<KnowledgeBase {self.version}: {len(self.drugs)} drugs, {len(self.cytokines)} "
+            f"cytokines, {len(self.diseases)} diseases, {len(self.sources)} sources; "
+            f"{rows} rows in {len(self.tables)} tables; {n_err} errors, "
+            f"{len(self.problems) - n_err} warnings; from {self.data_dir}>"
+        )
+
+    def cytokine_display_names(self) -> dict[str, str]:
+        """Cytokine id -> display name (``IL2`` -> ``Interleukin-2``)."""
+        return dict(zip(self.cytokines.cytokine_id, self.cytokines.name, strict=True))
+
     # -- typed records -------------------------------------------------------------------
     def drug(self, name: str) -> Drug:
         """The drug record for a name, brand, code or synonym."""

@@ -365,6 +365,7 @@ def run_population(
             progress(done, n)
     seconds = time.perf_counter() - t0
     rows = []
+    display = kb.cytokine_display_names()
     for metric in METRICS:
         pct = hist.percentiles(metric, PERCENTILES)
         for j, c in enumerate(cytokines):
@@ -373,6 +374,7 @@ def run_population(
                     "drug": drug_id,
                     "regimen": reg.label(),
                     "cytokine": c,
+                    "cytokine_name": display[c],
                     "metric": metric,
                     **{f"p{q}": pct[j, k] for k, q in enumerate(PERCENTILES)},
                 }
