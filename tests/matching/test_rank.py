@@ -157,3 +157,15 @@ def test_bad_input(kb):
         rank("dermatomyosits", kb=kb)
     with pytest.raises(jakpath.MissingDataError, match="no PK model for pacritinib"):
         rank("psoriasis", [("pacritinib", "200 mg bid")], kb=kb)
+
+
+def test_explanation_rank_counts_the_candidates_of_the_ranking_table(kb):
+    table = rank("dermatomyositis", kb=kb)
+    label = table.iloc[-1]  # a label-dose candidate: same rank, same count as the table
+    text = explain("dermatomyositis", label.drug, label.regimen, kb=kb)["text"]
+    assert f"rank {label['rank']} of {len(table)} candidates" in text
+    # a requested regimen that is not a label dose: one more, and the text says so
+    off = explain("dermatomyositis", "ruxolitinib", "30 mg bid", kb=kb)["text"]
+    assert re.search(rf"rank \d+ of {len(table) + 1} candidates \(the {len(table)} label-dose", off)
+    d = kb.disease("dermatomyositis")
+    assert d.mondo_id.startswith("MONDO:") and "MONDO MONDO" not in text

@@ -183,3 +183,9 @@ def test_bad_patient_input_is_422(client, query, fragment):
     r = client.get(f"/api/simulate?drug=baricitinib&regimen=4 mg qd&{query}")
     assert r.status_code == 422, r.text
     assert fragment in r.json()["error"]
+
+
+def test_report_names_the_mondo_id_once(client):
+    r = client.get("/report/dermatomyositis.html")
+    assert r.status_code == 200
+    assert "MONDO:0016367" in r.text and "MONDO MONDO" not in r.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from jakpath.exposure.model import pk_model, resolve_formulations, simulate
 from jakpath.exposure.regimen import parse_regimen
@@ -28,6 +29,21 @@ def _same(label: str, reg) -> bool:
         abs(other.dose_mg - reg.dose_mg) < 1e-9
         and abs(other.interval_h - reg.interval_h) < 1e-9
         and other.formulation == reg.formulation
+    )
+
+
+def _ranked_among(table: pd.DataFrame) -> str:
+    """What the rank counts, so that "rank k of n" matches the ranking table shown beside it.
+
+    The label-dose candidates ``rank`` lists, plus this regimen if it is not one of them.
+    """
+    n_label = int((~table.user_regimen.astype(bool)).sum()) if "user_regimen" in table else None
+    if n_label is None or n_label == len(table):
+        return f"{len(table)} candidates (label doses for chronic use, as `jakpath rank` lists)"
+    added = len(table) - n_label
+    return (
+        f"{len(table)} candidates (the {n_label} label-dose candidates `jakpath rank` lists, "
+        + ("plus this regimen)" if added == 1 else f"plus {added} requested regimens)")
     )
 
 
@@ -57,9 +73,9 @@ def explain(
     sections: dict[str, list] = {}
     lines.append(
         f"{kb.drug(drug_id).name} {row.regimen} for {d.name} ({d.mondo_id or 'no MONDO id'}): "
-        f"rank {int(row['rank'])} of {len(table)} candidates (label doses for chronic use, and "
-        f"this regimen), combined score {row.score:.2f} = coverage {row.coverage:.2f} "
-        f"+ evidence {row.evidence:.2f} ({row.evidence_level}) - safety {row.safety:.2f}."
+        f"rank {int(row['rank'])} of {_ranked_among(table)}, combined score "
+        f"{row.score:.2f} = coverage {row.coverage:.2f} + evidence {row.evidence:.2f} "
+        f"({row.evidence_level}) - safety {row.safety:.2f}."
     )
     lines.append(
         f"   Approved for: {row.approved_for} (label use: {row.uses}); approved for "
