@@ -1,5 +1,7 @@
 """HTTP API: every endpoint answers with citations and the data version; bad input is 4xx."""
 
+import json
+
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
@@ -189,3 +191,42 @@ def test_report_names_the_mondo_id_once(client):
     r = client.get("/report/dermatomyositis.html")
     assert r.status_code == 200
     assert "MONDO:0016367" in r.text and "MONDO MONDO" not in r.text
+
+
+def test_openapi_has_record_and_response_schemas(client):
+    spec = client.get("/openapi.json").json()
+    body = spec["paths"]["/api/evidence"]["post"]["requestBody"]["content"]["application/json"]
+    assert "EvidenceRecord" in json.dumps(body["schema"])
+    record = spec["components"]["schemas"]["EvidenceRecord"]["properties"]
+    assert {"disease_id", "drug_id", "dose_mg", "study_type", "doi"} <= set(record)
+    for path, ops in spec["paths"].items():
+        if not path.startswith("/api/"):
+            continue
+        for method, op in ops.items():
+            ok = op["responses"].get("201" if method == "post" else "200")
+            schema = json.dumps(ok["content"]["application/json"]["schema"])
+            assert "$ref" in schema, (method, path, schema)
+
+
+@pytest.mark.parametrize(
+    "url,model",
+    [
+        ("/api/rank?disease=psoriasis", "RankResponse"),
+        ("/api/rank?disease=dermatomyositis&stability=true&top=3", "RankResponse"),
+        ("/api/potency/tofacitinib", "PotencyResponse"),
+        ("/api/inhibition?drug=tofacitinib&regimen=5 mg bid&course=true", "InhibitionResponse"),
+        ("/api/inhibition?drug=baricitinib&regimen=2 mg qd&egfr=40", "InhibitionResponse"),
+        ("/api/simulate?drug=tofacitinib&regimen=5 mg bid", "SimulateResponse"),
+        ("/api/drugs", "RowsResponse"),
+        ("/api/version", "Envelope"),
+    ],
+)
+def test_answers_match_their_documented_models(client, url, model):
+    from jakpath.web import models
+
+    r = client.get(url)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    parsed = getattr(models, model).model_validate(body)
+    # the model describes the answer; it does not change its keys
+    assert set(parsed.model_dump(exclude_unset=True)) == set(body)

@@ -23,6 +23,16 @@ from jakpath.inhibition.potency import potency_table
 from jakpath.kb import KnowledgeBase
 from jakpath.matching import explain, rank
 from jakpath.notice import SHORT_DISCLAIMER
+from jakpath.web.models import (
+    Envelope,
+    EvidenceAdded,
+    EvidenceRecord,
+    InhibitionResponse,
+    PotencyResponse,
+    RankResponse,
+    RowsResponse,
+    SimulateResponse,
+)
 
 MAX_NAME = 120
 """Longest name or regimen text accepted in a query (bounded requests)."""
@@ -57,6 +67,12 @@ router = APIRouter(
         s503="The evidence store cannot be reached",
     ),
 )
+
+
+def ok(model: type[BaseModel], status: int = 200) -> dict:
+    """A documented success answer with its body model (the route still returns its dict)."""
+    return {status: {"model": model, "description": model.__doc__.splitlines()[0]}}
+
 
 WRITE_ERRORS = _errors(
     s400="Malformed request body (not JSON)",
@@ -100,13 +116,13 @@ def _sources_for(kb: KnowledgeBase, df: pd.DataFrame) -> list[dict]:
     return records(src)
 
 
-@router.get("/version")
+@router.get("/version", response_model=None, responses=ok(Envelope))
 def version(kb: KB) -> dict:
     """Code and knowledge-base data versions."""
     return envelope(kb)
 
 
-@router.get("/validation")
+@router.get("/validation", response_model=None, responses=ok(Envelope))
 def validation(kb: KB) -> dict:
     """Validation status of the loaded knowledge base."""
     errors = [p for p in kb.problems if p.severity == "error"]
@@ -118,13 +134,13 @@ def validation(kb: KB) -> dict:
     )
 
 
-@router.get("/drugs")
+@router.get("/drugs", response_model=None, responses=ok(RowsResponse))
 def drugs(kb: KB) -> dict:
     """All drugs with identifiers and mechanism."""
     return envelope(kb, rows=records(kb.drugs))
 
 
-@router.get("/drugs/{name}")
+@router.get("/drugs/{name}", response_model=None, responses=ok(Envelope))
 def drug(name: PathName, kb: KB) -> dict:
     """One drug: identity, properties, PK models and parameters, approvals, warnings."""
     d = kb.drug(name)
@@ -143,13 +159,13 @@ def drug(name: PathName, kb: KB) -> dict:
     )
 
 
-@router.get("/cytokines")
+@router.get("/cytokines", response_model=None, responses=ok(RowsResponse))
 def cytokines(kb: KB) -> dict:
     """All cytokines with family, safety class and JAK signalling."""
     return envelope(kb, rows=records(kb.cytokines))
 
 
-@router.get("/cytokines/{name}")
+@router.get("/cytokines/{name}", response_model=None, responses=ok(Envelope))
 def cytokine(name: PathName, kb: KB) -> dict:
     """One cytokine: receptors, chains and JAKs, upstream-driver links, sources."""
     c = kb.cytokine(name)
@@ -171,13 +187,13 @@ def cytokine(name: PathName, kb: KB) -> dict:
     )
 
 
-@router.get("/diseases")
+@router.get("/diseases", response_model=None, responses=ok(RowsResponse))
 def diseases(kb: KB) -> dict:
     """All diseases with MONDO/EFO identifiers."""
     return envelope(kb, rows=records(kb.diseases))
 
 
-@router.get("/diseases/{name}")
+@router.get("/diseases/{name}", response_model=None, responses=ok(Envelope))
 def disease(name: PathName, kb: KB) -> dict:
     """One disease: identifiers, driving cytokines with weights and sources, approvals."""
     d = kb.disease(name)
@@ -192,7 +208,7 @@ def disease(name: PathName, kb: KB) -> dict:
     )
 
 
-@router.get("/sources/{source_id}")
+@router.get("/sources/{source_id}", response_model=None, responses=ok(Envelope))
 def source(source_id: PathName, kb: KB) -> dict:
     """One source of the registry."""
     hit = kb.sources[kb.sources.source_id == source_id]
@@ -204,7 +220,7 @@ def source(source_id: PathName, kb: KB) -> dict:
     return envelope(kb, source=records(hit)[0])
 
 
-@router.get("/search")
+@router.get("/search", response_model=None, responses=ok(Envelope))
 def search(
     q: Annotated[str, Query(max_length=MAX_NAME)],
     kb: KB,
@@ -267,7 +283,7 @@ def _patient_payload(df: pd.DataFrame) -> dict:
     }
 
 
-@router.get("/simulate")
+@router.get("/simulate", response_model=None, responses=ok(SimulateResponse))
 def simulate_endpoint(
     drug: Name,
     regimen: Name,
@@ -311,7 +327,7 @@ def _pathway_list(pathways: str | None) -> list[str] | None:
     return items
 
 
-@router.get("/inhibition")
+@router.get("/inhibition", response_model=None, responses=ok(InhibitionResponse))
 def inhibition_endpoint(
     drug: Name,
     regimen: Name,
@@ -353,7 +369,7 @@ def inhibition_endpoint(
     return envelope(kb, **payload)
 
 
-@router.get("/potency/{drug}")
+@router.get("/potency/{drug}", response_model=None, responses=ok(PotencyResponse))
 def potency(drug: PathName, kb: KB) -> dict:
     """Potency used per pathway, with tier, basis, sources and uncertainty."""
     return envelope(kb, rows=records(potency_table(kb, drug)))
@@ -387,7 +403,7 @@ def invalidate_rankings(app) -> None:
     app.state.rank_cache = {}
 
 
-@router.get("/rank")
+@router.get("/rank", response_model=None, responses=ok(RankResponse))
 def rank_endpoint(
     request: Request,
     disease: Name,
@@ -410,7 +426,7 @@ def rank_endpoint(
     return Response(cache[key], media_type="application/json")
 
 
-@router.get("/explain")
+@router.get("/explain", response_model=None, responses=ok(Envelope))
 def explain_endpoint(request: Request, disease: Name, drug: Name, regimen: Name, kb: KB) -> dict:
     """How each term of a candidate's score arose, in words and as records."""
     out = explain(disease, drug, regimen, kb=kb, store=get_store(request))
@@ -460,7 +476,7 @@ def require_token(
     return request.app.state.account
 
 
-@router.get("/evidence")
+@router.get("/evidence", response_model=None, responses=ok(RowsResponse))
 def evidence_list(
     request: Request,
     kb: KB,
@@ -478,7 +494,7 @@ def evidence_list(
     return envelope(kb, rows=records(df.astype(object).where(df.notna(), None)))
 
 
-@router.get("/evidence/summary")
+@router.get("/evidence/summary", response_model=None, responses=ok(RowsResponse))
 def evidence_summary_endpoint(request: Request, disease: Name, kb: KB) -> dict:
     """Counts and response proportions per drug with exact binomial intervals."""
     from jakpath.evidence import summary
@@ -491,11 +507,16 @@ TOKEN_ROUTES = frozenset({("POST", "/api/evidence")})
 before reading the request body (keep in step with the routes using ``require_token``)."""
 
 
-@router.post("/evidence", status_code=201, responses=WRITE_ERRORS)
+@router.post(
+    "/evidence",
+    status_code=201,
+    response_model=None,
+    responses={**WRITE_ERRORS, **ok(EvidenceAdded, 201)},
+)
 def evidence_add(
     request: Request,
     kb: KB,
-    body: dict | list[dict],
+    body: EvidenceRecord | list[EvidenceRecord],
     account: Annotated[str, Depends(require_token)],
 ) -> dict:
     """Add one record or a list of records (atomically: all or none); token required.
@@ -503,7 +524,7 @@ def evidence_add(
     Any invalid record (a field, a reserved ``kb:`` id, a ``case_id`` taken by a different
     record) means nothing is stored; the 422 answer lists every problem by record index.
     """
-    items = body if isinstance(body, list) else [body]
+    items = [b.raw() for b in (body if isinstance(body, list) else [body])]
     if not items or len(items) > MAX_RECORDS:
         raise ValueError(f"send 1 to {MAX_RECORDS} records per request")
     for i, item in enumerate(items):
