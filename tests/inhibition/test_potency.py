@@ -253,18 +253,29 @@ def test_leave_one_drug_out_never_uses_the_drugs_own_cells(kb):
         assert drug not in set(_residuals(kb, drug).drug_id)
 
 
-def test_default_model_is_the_best_calibrated_on_whole_blood(kb):
+def test_default_model_accuracy_on_whole_blood(kb):
     # issue 12 target: median fold error <= 2.0 and p90 <= 6 on whole blood, leave one drug
-    # out. The p90 target holds; the median does not with the present data (2.8: upadacitinib
-    # is ~5-fold more potent in whole blood than any enzyme panel predicts) - guarded at 3.0
+    # out. The p90 target holds with margin; the median sits at the target (2.0 +- 0.05 on the
+    # present data) - guarded at 2.5 so that a regression fails
     pred, summary = potency_study(kb)
     rows = {r["model"]: r for r in headline(summary)}
     d = rows[DEFAULT_MODEL]
     assert d["default"] and d["n"] >= 20
     assert d["p90_fold_error"] <= 6.0
-    assert d["median_fold_error"] <= 3.0
+    assert d["median_fold_error"] <= 2.5
     assert d["median_fold_error"] < rows["a_printed"]["median_fold_error"] / 4
     assert d["p90_fold_error"] < rows["b_global_offset"]["p90_fold_error"]
+
+
+def test_reposted_enzyme_values_count_once(kb):
+    e = screened_enzyme(kb)
+    used = e[e.used & e.exact & (e.quality != "derived")]
+    key = ["drug_id", "target", "measure", "value_nM"]
+    assert not used.assign(a=used.atp_uM.fillna(-1)).duplicated([*key, "a"]).any()
+    # upadacitinib JAK1 43 nM (the originator's value) is quoted by many papers: kept once
+    upa = e[(e.drug_id == "upadacitinib") & (e.target == "JAK1") & (e.value_nM == 43)]
+    assert upa.used.sum() <= upa.atp_uM.fillna(-1).nunique()
+    assert upa.reason.str.startswith("duplicate deposition").any()
 
 
 def test_either_jak_combination_rule():

@@ -200,6 +200,21 @@ def screened_enzyme(kb: KnowledgeBase) -> pd.DataFrame:
             e.loc[i, "reason"] = f"censored ({r.relation} {r.value_nM:g} nM): a bound, not a value"
         elif r.quality == "derived":
             e.loc[i, "reason"] = "derived median over mixed assays: used only when nothing else"
+    # the same value for one drug, JAK, measure and ATP condition in several ChEMBL assays is
+    # one literature value re-deposited (papers quote the originator's IC50s): count it once
+    live = e[e.used & e.exact & (e.quality != "derived")]
+    dkey = ["drug_id", "target", "measure", "value_nM"]
+    keyed = live.assign(_atp=live.atp_uM.fillna(-1.0))
+    dup = keyed.duplicated([*dkey, "_atp"], keep="first")
+    first = keyed[~dup].set_index([*dkey, "_atp"]).record_id
+    for i in keyed.index[dup]:
+        r = keyed.loc[i]
+        e.loc[i, ["used", "role", "reason"]] = [
+            False,
+            "none",
+            "duplicate deposition of "
+            f"{first.loc[(r.drug_id, r.target, r.measure, r.value_nM, r._atp)]}",
+        ]
     play = e.used & e.exact & (e.quality != "derived")
     # IC50s of unknown ATP differ by design (assays run from ATP at Km to 1 mM), so the sibling
     # and peer screens compare only binding constants and IC50s with a stated ATP

@@ -10,6 +10,7 @@ never ranked on plasma exposure. Any other dose is an explicit extra candidate
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -64,6 +65,26 @@ def _has_pk(kb: KnowledgeBase, drug_id: str, formulation: str) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=4)
+def _label_regimens(kb: KnowledgeBase) -> dict[tuple, tuple]:
+    """Per label regimen key: (Regimen, uses, where approved, disease ids, has a PK model)."""
+    out: dict[tuple, list] = {}
+    for r in _label_rows(kb).itertuples():
+        reg = Regimen(float(r.dose_mg), float(r.interval_h), r.formulation or "IR")
+        key = (r.drug_id, round(reg.dose_mg, 9), round(reg.interval_h, 9), reg.formulation)
+        entry = out.setdefault(key, [reg, set(), [], set()])
+        entry[1].add(r.use)
+        where = _where(r)
+        if where not in entry[2]:
+            entry[2].append(where)
+        if isinstance(r.disease_id, str):
+            entry[3].add(r.disease_id)
+    return {
+        k: (v[0], frozenset(v[1]), tuple(v[2]), frozenset(v[3]), _has_pk(kb, k[0], k[3]))
+        for k, v in out.items()
+    }
+
+
 def _where(r) -> str:
     disease = r.disease_id if isinstance(r.disease_id, str) and r.disease_id else r.indication
     return f"{disease} ({r.agency})"
@@ -96,20 +117,15 @@ def candidates(
                 )
         else:
             extra.append(item)
-    rows = _label_rows(kb)
     by_key: dict[tuple, Candidate] = {}
-    for r in rows.itertuples():
-        reg = Regimen(float(r.dose_mg), float(r.interval_h), r.formulation or "IR")
-        c = by_key.setdefault(
-            (r.drug_id, round(reg.dose_mg, 9), round(reg.interval_h, 9), reg.formulation),
-            Candidate(r.drug_id, reg),
+    for key, (reg, label_uses, where, diseases, _) in _label_regimens(kb).items():
+        by_key[key] = Candidate(
+            key[0],
+            reg,
+            uses=set(label_uses),
+            approved_for=list(where),
+            approved_for_disease=disease_id in diseases,
         )
-        c.uses.add(r.use)
-        where = _where(r)
-        if where not in c.approved_for:
-            c.approved_for.append(where)
-        if r.disease_id == disease_id:
-            c.approved_for_disease = True
     # a drug approved for the disease with no dose stored: its chronic doses count as approved
     undosed = kb.approvals[
         (kb.approvals.disease_id == disease_id)
@@ -124,7 +140,7 @@ def candidates(
         chosen = c.uses & uses
         if not chosen:
             continue
-        if not _has_pk(kb, c.drug_id, c.regimen.formulation):
+        if not _label_regimens(kb)[c.key][4]:
             notes.append(f"{c.drug_id} {c.regimen.label()}: no PK model, not ranked")
             continue
         for u in sorted(c.uses - set(DEFAULT_USES)):

@@ -26,7 +26,10 @@ def evidence_summary(kb: KnowledgeBase, disease_id: str, store=None) -> dict[str
     """
     cases = list_cases(disease=disease_id, store=store)
     if len(cases):
-        cases = cases[cases.route.fillna("").str.split(";").map(lambda r: "oral" in r)]
+        routes = cases.route.fillna("").str.split(";")
+        # a record given only for topical use says nothing about a tablet; a record without a
+        # route (user additions) counts as systemic, as almost every JAK-inhibitor report is
+        cases = cases[~routes.map(lambda r: bool(r) and set(r) == {"topical"})]
     by_drug = summarise_records(cases) if len(cases) else None
     ids = (
         {d: ";".join(cases[cases.drug_id == d].case_id) for d in set(cases.drug_id)}

@@ -260,9 +260,8 @@ def explain(
     ]
     lines.append("")
     lines.append(
-        f"7. Evidence: {row.evidence_level} (points {row.evidence:.2f}; "
-        f"{row.evidence_records} record(s), {row.evidence_patients} patient(s)) "
-        f"{row.evidence_detail}"
+        f"7. Evidence: {row.evidence_level} (points {row.evidence:.2f}): "
+        f"{row.evidence_detail or 'no approval and no published use in this disease'}"
     )
     sections["evidence"] = [
         {

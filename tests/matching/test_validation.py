@@ -1,0 +1,46 @@
+"""Clinical validation: the comparison is computed from the trial records as stated."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import jakpath
+from jakpath.cli.main import app
+from jakpath.kb.load import default_data_dir
+from jakpath.matching.validation import ENDPOINTS, clinical_validation
+
+
+def test_placebo_adjusted_responses_come_from_the_trial_table():
+    kb = jakpath.load_kb()
+    summary, regimens = clinical_validation(kb)
+    assert set(summary.disease) == set(ENDPOINTS)
+    raw = pd.read_csv(default_data_dir() / "trial_outcomes.csv")
+    for r in regimens.itertuples():
+        endpoint, w0, w1 = ENDPOINTS[r.disease]
+        arms = raw[
+            (raw.disease_id == r.disease)
+            & (raw.endpoint == endpoint)
+            & raw.week.between(w0, w1)
+            & (raw.drug_id == r.drug_id)
+            & np.isclose(raw.dose_mg, r.dose_mg)
+            & np.isclose(raw.interval_h, r.interval_h)
+        ]
+        delta = arms.active_rate_pct - arms.placebo_rate_pct
+        n = arms.n_active.fillna(0)
+        expected = np.average(delta, weights=n) if (n > 0).all() else delta.mean()
+        assert r.placebo_adjusted_pct == pytest.approx(expected, rel=1e-9)
+        assert 0 <= r.coverage <= 1
+    # every disease has at least three regimens with trial results, across two or more drugs
+    assert (summary.n >= 3).all() and (summary.drugs >= 2).all()
+
+
+def test_cli_validate_clinical_json():
+    res = CliRunner().invoke(app, ["validate", "clinical", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.output)
+    keys = {"disease", "n", "spearman_coverage", "spearman_score"}
+    assert doc["rows"] and all(keys <= set(r) for r in doc["rows"])
+    assert doc["regimens"]
