@@ -9,16 +9,25 @@ approval (ruxolitinib 1.5% for vitiligo) says nothing about the tablet.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, TypeAlias
 
 from jakpath.evidence import list_cases
 from jakpath.evidence.levels import EVIDENCE_LEVELS, STUDY_LEVEL
 from jakpath.evidence.summary import summarise_records
 from jakpath.kb import KnowledgeBase
 
+if TYPE_CHECKING:
+    from jakpath.evidence.store import EvidenceStore
+
+StoreLike: TypeAlias = "EvidenceStore | str | None"
+"""An open evidence store, a database URL, or None for the user's default store."""
+
 __all__ = ["EVIDENCE_LEVELS", "STUDY_LEVEL", "evidence_summary"]
 
 
-def evidence_summary(kb: KnowledgeBase, disease_id: str, store=None) -> dict[str, dict]:
+def evidence_summary(
+    kb: KnowledgeBase, disease_id: str, store: StoreLike = None
+) -> dict[str, dict]:
     """Per drug: ``evidence_level``, ``evidence_records``, ``evidence_patients``, detail.
 
     Args:

@@ -6,11 +6,12 @@ import numpy as np
 import pandas as pd
 
 from jakpath.exposure.model import pk_model, resolve_formulations, simulate
-from jakpath.exposure.regimen import parse_regimen
+from jakpath.exposure.regimen import Regimen, parse_regimen
 from jakpath.inhibition.pathways import inhibition
 from jakpath.inhibition.potency import potency_map
 from jakpath.kb import KnowledgeBase, load_kb
 from jakpath.kb.weights import rule_text
+from jakpath.matching.evidence_level import StoreLike
 from jakpath.matching.safety import LABEL_KIND_POINTS, label_facts, safety_model
 from jakpath.matching.scoring import AXIS_WEIGHTS, EVIDENCE_POINTS, _disease_setup, rank
 from jakpath.notice import DISCLAIMER
@@ -48,7 +49,12 @@ def _ranked_among(table: pd.DataFrame) -> str:
 
 
 def explain(
-    disease: str, drug: str, regimen, *, kb: KnowledgeBase | None = None, store=None
+    disease: str,
+    drug: str,
+    regimen: str | Regimen,
+    *,
+    kb: KnowledgeBase | None = None,
+    store: StoreLike = None,
 ) -> dict:
     """How each term of a candidate's score arose, with numbers and sources.
 

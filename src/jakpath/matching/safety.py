@@ -74,7 +74,10 @@ def class_pathways(kb: KnowledgeBase, driver_ids: set[str]) -> dict[str, list[tu
 
 
 def pathway_burden(
-    kb: KnowledgeBase, inh, idx: dict[str, int], classes: dict[str, list[tuple[str, float]]]
+    kb: KnowledgeBase,
+    inh: np.ndarray,
+    idx: dict[str, int],
+    classes: dict[str, list[tuple[str, float]]],
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Burden per class (link-weighted mean inhibition) and the class-weighted total (0..1).
 

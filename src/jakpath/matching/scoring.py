@@ -25,6 +25,8 @@ component is a column; the score is never shown alone.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -34,8 +36,11 @@ from jakpath.inhibition.pathways import DAY_H, pathway_inhibition_course
 from jakpath.inhibition.potency import potency_map
 from jakpath.kb import KnowledgeBase, load_kb
 from jakpath.matching.candidates import Candidate, candidates
-from jakpath.matching.evidence_level import evidence_summary
+from jakpath.matching.evidence_level import StoreLike, evidence_summary
 from jakpath.matching.safety import class_pathways, label_burden, pathway_burden
+
+if TYPE_CHECKING:
+    from jakpath.exposure.patient import Patient
 
 EVIDENCE_POINTS = {
     "approved": 1.0,
@@ -159,17 +164,17 @@ def _disease_setup(kb: KnowledgeBase, disease: str):
 
 def rank(
     disease: str,
-    regimens=None,
+    regimens: Sequence[tuple[str, str | Regimen]] | None = None,
     *,
     kb: KnowledgeBase | None = None,
     metric: str = "mean",
     order: str = "combined",
-    include=None,
+    include: Sequence[str] | None = None,
     uncertainty: bool = False,
     stability: bool = True,
     seed: int = 0,
-    store=None,
-    patient=None,
+    store: StoreLike = None,
+    patient: Patient | None = None,
 ) -> pd.DataFrame:
     """Rank JAK-inhibitor regimens for a disease on mechanism, evidence and safety.
 

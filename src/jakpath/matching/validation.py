@@ -21,6 +21,7 @@ from scipy.stats import spearmanr
 
 from jakpath.exposure.regimen import Regimen
 from jakpath.kb import KnowledgeBase, load_kb
+from jakpath.matching.evidence_level import StoreLike
 from jakpath.matching.scoring import rank
 
 ENDPOINTS = {
@@ -59,7 +60,7 @@ def _outcomes(kb: KnowledgeBase, disease_id: str) -> pd.DataFrame:
 
 
 def clinical_validation(
-    kb: KnowledgeBase | None = None, store=None
+    kb: KnowledgeBase | None = None, store: StoreLike = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Spearman's rho of coverage and score vs placebo-adjusted response, per disease.
 

@@ -8,6 +8,8 @@ model costs two exponentials per time point and subject.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from jakpath.exposure.kernels import PKParams, single_dose_terms, superpose_decaying
@@ -30,7 +32,18 @@ def live_terms(p_typical: PKParams) -> np.ndarray:
     return kind
 
 
-def subject_metrics(params: dict, dose, tau, ic50, t, weights, span_h, live, n_doses=None, xp=np):
+def subject_metrics(
+    params: dict[str, Any],
+    dose: Any,
+    tau: Any,
+    ic50: Any,
+    t: Any,
+    weights: Any,
+    span_h: float,
+    live: np.ndarray,
+    n_doses: Any | None = None,
+    xp: Any = np,
+) -> tuple[Any, Any, Any]:
     """Mean inhibition, hours at >= 50% and trough per subject and pathway.
 
     Args:

@@ -9,6 +9,7 @@ can be drawn where the kernel runs (on the GPU) instead of being copied from the
 from __future__ import annotations
 
 import math
+from typing import Any
 
 _GOLDEN = 0x9E3779B97F4A7C15
 _MIX1 = 0xBF58476D1CE4E5B9
@@ -27,10 +28,17 @@ def _splitmix64(x, xp):
     return z ^ (z >> _u64(xp, 31))
 
 
-def uniforms(seed, index, stream: int, xp):
+def uniforms(seed: int | Any, index: Any, stream: int, xp: Any) -> Any:
     """Uniform (0, 1) doubles for subjects ``index`` (uint64 array) and one stream.
 
     ``seed`` is a Python int or a uint64 scalar array (so it can be a traced JAX value).
+
+    >>> import numpy as np
+    >>> u = uniforms(7, np.arange(3, dtype=np.uint64), 0, np)
+    >>> bool(np.all((u > 0) & (u < 1))), u.dtype.name
+    (True, 'float64')
+    >>> bool(np.array_equal(u[1:], uniforms(7, np.arange(1, 3, dtype=np.uint64), 0, np)))
+    True
     """
     key = _splitmix64(_u64(xp, seed % (1 << 64)) if isinstance(seed, int) else seed, xp)
     counter = index * _u64(xp, _STREAMS) + _u64(xp, stream)
@@ -39,7 +47,7 @@ def uniforms(seed, index, stream: int, xp):
     return ((bits >> _u64(xp, 11)).astype(xp.float64) + 0.5) * (1.0 / (1 << 53))
 
 
-def normals(seed: int, index, stream: int, xp):
+def normals(seed: int | Any, index: Any, stream: int, xp: Any) -> Any:
     """Standard normal doubles (Box-Muller over streams ``2 stream`` and ``2 stream + 1``)."""
     u1 = uniforms(seed, index, 2 * stream, xp)
     u2 = uniforms(seed, index, 2 * stream + 1, xp)
