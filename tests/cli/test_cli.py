@@ -143,3 +143,16 @@ def test_csv_reads_with_plain_pandas_and_rounds_floats():
     assert not floats.empty
     for col in floats:  # six significant digits at most
         assert all(v == float(f"{v:.6g}") for v in floats[col].dropna()), col
+
+
+def test_pathways_alias_takes_lists_and_backend_is_a_choice():
+    r = run("inhibition", "tofacitinib", "5 mg bid", "--pathways", "IL-2,IL6", "-f", "json")
+    assert r.exit_code == 0, r.output
+    rows = json.loads(r.stdout)["rows"]
+    assert [(x["cytokine"], x["cytokine_name"]) for x in rows] == [
+        ("IL2", "Interleukin-2"),
+        ("IL6", "Interleukin-6"),
+    ]
+    r = run("population", "tofacitinib", "5 mg bid", "--n", "10", "--backend", "tpu")
+    assert r.exit_code == 2
+    assert "numpy" in r.output and "dask" in r.output

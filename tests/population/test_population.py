@@ -257,3 +257,52 @@ def test_cohort_same_subjects_on_every_backend(backend, module, exact):
     out = population("tofacitinib", "5 mg bid", backend=backend, **kwargs).attrs["subjects"]
     for a, b in zip(out, ref, strict=True):
         assert np.array_equal(a, b) if exact else np.allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+def test_typed_result_keeps_provenance_and_subjects_after_concat():
+    import pandas as pd
+
+    from jakpath.population.simulate import run_population
+
+    kwargs = dict(n=300, pathways=["IL-6"], seed=3, return_subjects=True)
+    result = run_population("tofacitinib", "5 mg bid", **kwargs)
+    frame = population("tofacitinib", "5 mg bid", **kwargs)
+    # the DataFrame API is unchanged; the typed result carries the same answer
+    assert frame.equals(result.table)
+    assert frame.attrs["n"] == result.n == 300 and result.cytokines == ("IL6",)
+    assert set(result.table.cytokine_name) == {"Interleukin-6"}
+    assert result.subjects.mean_inhibition.shape == (300, 1)
+    assert np.array_equal(frame.attrs["subjects"][0], result.subjects.mean_inhibition)
+    both = pd.concat([result.table, result.table])
+    assert both.attrs == {}  # pandas drops attrs on concat; the typed result does not
+    assert result.provenance()["seed"] == 3 and result.data_version
+
+
+def test_backend_registry_names_known_backends_and_accepts_new_ones():
+    from jakpath.population.backends import BACKENDS, get_backend, register_backend
+
+    with pytest.raises(BackendError, match="numpy, jax, cupy, dask"):
+        get_backend("tpu")
+    calls = []
+
+    def factory(scheduler):
+        def run(spec, chunks, seed, hist, keep):
+            calls.append(len(chunks))
+            yield from get_backend("numpy")(spec, chunks, seed, hist, keep)
+
+        return run
+
+    register_backend("counting", factory)
+    try:
+        out = population("tofacitinib", "5 mg bid", n=100, pathways=["IL6"], backend="counting")
+        ref = population("tofacitinib", "5 mg bid", n=100, pathways=["IL6"])
+        assert calls == [1] and out.equals(ref)
+    finally:
+        BACKENDS.pop("counting")
+
+
+def test_cli_backend_choices_match_the_registry():
+    from jakpath.cli.output import Backend
+    from jakpath.population.backends import BACKENDS
+
+    assert {b.value for b in Backend} == set(BACKENDS)

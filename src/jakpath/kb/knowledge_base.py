@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +15,8 @@ from jakpath.kb.names import NameIndex
 from jakpath.kb.tables import TABLES
 from jakpath.kb.validate import Problem, errors, validate
 from jakpath.kb.weights import raw_weight
+
+logger = logging.getLogger(__name__)
 
 
 class KnowledgeBaseError(ValueError):
@@ -247,7 +250,11 @@ def _load_cached(data_dir: str, strict: bool) -> KnowledgeBase:
     if strict and errors(problems):
         raise KnowledgeBaseError(errors(problems))
     tables = {name: _frame(raw[name]) for name in TABLES}
-    return KnowledgeBase(tables, data_version(data_dir), Path(data_dir), problems)
+    kb = KnowledgeBase(tables, data_version(data_dir), Path(data_dir), problems)
+    logger.info("loaded %r", kb)
+    for problem in problems:
+        logger.debug("validation: %s", problem)
+    return kb
 
 
 def load_kb(data_dir: str | Path | None = None, *, strict: bool = True) -> KnowledgeBase:

@@ -11,6 +11,7 @@ never ranked on plasma exposure. Any other dose is an explicit extra candidate
 from __future__ import annotations
 
 import functools
+import logging
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -18,6 +19,8 @@ import pandas as pd
 from jakpath.exposure.model import MissingDataError, pk_model, resolve_formulations
 from jakpath.exposure.regimen import Regimen, parse_regimen
 from jakpath.kb import KnowledgeBase
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_USES = ("chronic",)
 """Uses ranked by default (RULES.md section 3)."""
@@ -60,7 +63,8 @@ def _label_rows(kb: KnowledgeBase) -> pd.DataFrame:
 def _has_pk(kb: KnowledgeBase, drug_id: str, formulation: str) -> bool:
     try:
         pk_model(drug_id, formulation, kb)
-    except MissingDataError:
+    except MissingDataError as exc:
+        logger.debug("%s %s has no PK model: %s", drug_id, formulation, exc)
         return False
     return True
 
