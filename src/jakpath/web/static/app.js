@@ -46,8 +46,8 @@ async function coveragePlot(div) {
     x: rows.map(r => r.safety), y: rows.map(r => r.coverage), mode: "markers+text",
     text: rows.map(r => `${r.drug} ${r.regimen}`), textposition: "top center",
     marker: {color: rows.map(r => r.pareto ? "crimson" : "steelblue"), size: 9}, type: "scatter",
-  }], {title: "coverage vs safety burden (red: Pareto set)",
-       xaxis: {title: "safety burden (0-1, lower is better)"}, yaxis: {title: "coverage of driving pathways"}},
+  }], {title: {text: "coverage vs safety burden (red: Pareto set)"},
+       xaxis: {title: {text: "safety burden (0-1, lower is better)"}}, yaxis: {title: {text: "coverage of driving pathways"}}},
   {displaylogo: false, responsive: true});
 }
 
@@ -66,7 +66,7 @@ async function potencyPlot(div) {
     z: [rows.map(r => Math.log10(r.ic50_total_nM))],
     text: [rows.map(r => `${r.tier}: ${fmt(r.ic50_total_nM)} nM`)], hoverinfo: "x+text",
     colorscale: "Viridis", reversescale: true,
-  }], {title: "potency per pathway (hover: tier)", height: 260}, {displaylogo: false});
+  }], {title: {text: "potency per pathway (hover: tier)"}, height: 260}, {displaylogo: false});
 }
 
 async function pkPlot(div) {
@@ -79,7 +79,7 @@ async function pkPlot(div) {
       traces.push({x: parent.map(r => r.time_h), y: parent.map(r => r.conc_total_nM), name: reg, mode: "lines"});
     } catch (e) { /* regimen without PK data: not drawn */ }
   }
-  Plotly.newPlot(div, traces, {title: "steady-state total plasma concentration", xaxis: {title: "h"}, yaxis: {title: "nM", type: "log"}}, {displaylogo: false});
+  Plotly.newPlot(div, traces, {title: {text: "steady-state total plasma concentration"}, xaxis: {title: {text: "h"}}, yaxis: {title: {text: "nM"}, type: "log"}}, {displaylogo: false});
 }
 
 // --- simulator -----------------------------------------------------------------------------
@@ -166,9 +166,9 @@ async function runSim() {
     const conc = [{x: c.time_h, y: c.conc_total_nM, mode: "lines", name: data.patient ? "this patient" : "total plasma"}];
     if (typical) conc.push({x: typical.course.time_h, y: typical.course.conc_total_nM, mode: "lines", name: "typical patient", line: {dash: "dash"}});
     Plotly.react("conc-plot", conc,
-      {title: "total plasma concentration over the dosing interval", xaxis: {title: "h after dose"}, yaxis: {title: "nM"}}, {displaylogo: false});
+      {title: {text: "total plasma concentration over the dosing interval"}, xaxis: {title: {text: "h after dose"}}, yaxis: {title: {text: "nM"}}}, {displaylogo: false});
     Plotly.react("inh-plot", Object.entries(c.inhibition).map(([k, v]) => ({x: c.time_h, y: v.map(x => 100 * x), mode: "lines", name: k})),
-      {title: "pathway inhibition (%)", xaxis: {title: "h after dose"}, yaxis: {range: [0, 100]}}, {displaylogo: false});
+      {title: {text: "pathway inhibition (%)"}, xaxis: {title: {text: "h after dose"}}, yaxis: {range: [0, 100]}}, {displaylogo: false});
     const body = document.querySelector("#metrics tbody");
     body.replaceChildren();
     const csv = ["cytokine,mean_inhibition,hours_ge_50,trough_inhibition,peak_inhibition,ic50_total_nM,tier"];
@@ -228,7 +228,7 @@ function setupCompare() {
         traces.push({type: "bar", name: line, x: data.rows.map(r => r.cytokine), y: data.rows.map(r => 100 * r.mean_inhibition)});
       }
       status.textContent = "";
-      Plotly.newPlot("compare-plot", traces, {barmode: "group", title: "mean daily inhibition (%) per pathway", height: 480}, {displaylogo: false});
+      Plotly.newPlot("compare-plot", traces, {barmode: "group", title: {text: "mean daily inhibition (%) per pathway"}, height: 480}, {displaylogo: false});
       // burden by safety class: mean inhibition over each class's pathways
       const cyt = await getJSON("/api/cytokines");
       const cls = Object.fromEntries(cyt.rows.filter(r => r.safety_class).map(r => [r.cytokine_id, r.safety_class]));
@@ -236,7 +236,7 @@ function setupCompare() {
       const burden = traces.map(t => ({type: "bar", name: t.name, x: classes, y: classes.map(c => {
         const v = t.x.map((k, i) => cls[k] === c ? t.y[i] : null).filter(x => x !== null);
         return v.length ? v.reduce((a, b) => a + b, 0) / v.length : 0; })}));
-      Plotly.newPlot("burden-plot", burden, {barmode: "group", title: "mean inhibition (%) by safety class", height: 380}, {displaylogo: false});
+      Plotly.newPlot("burden-plot", burden, {barmode: "group", title: {text: "mean inhibition (%) by safety class"}, height: 380}, {displaylogo: false});
     } catch (e) { status.textContent = "error: " + e.message; }
   });
 }
