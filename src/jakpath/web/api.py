@@ -382,20 +382,46 @@ def _rank_lock(request: Request, key) -> threading.Lock:
         return state.rank_locks.setdefault(key, threading.Lock())
 
 
-def cached_rank(request: Request, kb: KnowledgeBase, disease_id: str, stability: bool):
+MAX_PATIENT_RANKINGS = 64
+"""Most patient-specific rankings (computed and encoded) the app keeps; the oldest go first.
+
+The typical-patient rankings are bounded by the number of diseases; patient values are not,
+so their entries are bounded here (a client cannot fill the memory with distinct patients)."""
+
+
+def _evict_patient_rankings(request: Request, cache: dict) -> None:
+    """Drop the oldest patient-specific entries beyond :data:`MAX_PATIENT_RANKINGS` per kind."""
+    state = request.app.state
+    for kind in (lambda k: k[0] == "rank-json", lambda k: k[0] != "rank-json"):
+        keys = [k for k in list(cache) if k[-1] is not None and kind(k)]
+        for key in keys[: max(0, len(keys) - MAX_PATIENT_RANKINGS)]:
+            cache.pop(key, None)
+            with state.rank_lock:
+                state.rank_locks.pop(key, None)
+
+
+def cached_rank(
+    request: Request, kb: KnowledgeBase, disease_id: str, stability: bool, patient=None
+):
     """A disease's ranking from the app's own evidence store, computed once per app and key.
 
+    The key holds the patient (a frozen, hashable ``Patient``; None: the typical patient).
     The cache is replaced (not cleared) after an evidence write, so a ranking computed
     from the old evidence while the write happened lands in the discarded cache.
     """
     cache = request.app.state.rank_cache
-    key = (disease_id, stability)
-    if key not in cache:
+    key = (disease_id, stability, patient)
+    ranked = cache.get(key)  # held locally: another request may evict the entry meanwhile
+    if ranked is None:
         store = get_store(request)
         with _rank_lock(request, key):
-            if key not in cache:
-                cache[key] = rank(disease_id, kb=kb, stability=stability, store=store)
-    return cache[key]
+            ranked = cache.get(key)
+            if ranked is None:
+                ranked = rank(disease_id, kb=kb, stability=stability, store=store, patient=patient)
+                cache[key] = ranked
+                if patient is not None:
+                    _evict_patient_rankings(request, cache)
+    return ranked
 
 
 def invalidate_rankings(app) -> None:
@@ -408,22 +434,41 @@ def rank_endpoint(
     request: Request,
     disease: Name,
     kb: KB,
+    patient_q: PatientParams,
     top: Annotated[int | None, Query(ge=1, le=200)] = None,
     stability: bool = False,
 ) -> Response:
-    """Candidates ranked for a disease, every score component kept."""
+    """Candidates ranked for a disease, every score component kept.
+
+    Patient parameters as for ``/simulate``: every candidate's exposure is adjusted where its
+    model or label has the covariate (flagged where not); the label's dose recommendation for
+    the patient is in the row's flags.
+    """
+    from jakpath.exposure.patient import resolve_interacting_drug
+
     did = kb.disease_names.resolve(disease)
-    key = ("rank-json", did, stability, top)
+    patient = patient_q.patient()
+    for name in patient.interacting_drugs if patient is not None else ():
+        resolve_interacting_drug(name, kb)  # an unknown name: 422 with the closest known
+    key = ("rank-json", did, stability, top, patient)
     cache = request.app.state.rank_cache
-    if key not in cache:  # the encoded answer is cached too: a repeat costs no work
-        df = cached_rank(request, kb, did, stability)
+    encoded = cache.get(key)
+    if encoded is None:  # the encoded answer is cached too: a repeat costs no work
+        df = cached_rank(request, kb, did, stability, patient)
         if top:
             df = df.head(top)
+        extra = {"patient": df.attrs.get("patient", "")} if patient is not None else {}
         body = envelope(
-            kb, disease_id=did, burden_penalty=df.attrs.get("burden_penalty"), rows=records(df)
+            kb,
+            disease_id=did,
+            burden_penalty=df.attrs.get("burden_penalty"),
+            rows=records(df),
+            **extra,
         )
-        cache[key] = json.dumps(body).encode()
-    return Response(cache[key], media_type="application/json")
+        encoded = cache[key] = json.dumps(body).encode()
+        if patient is not None:
+            _evict_patient_rankings(request, cache)
+    return Response(encoded, media_type="application/json")
 
 
 @router.get("/explain", response_model=None, responses=ok(Envelope))

@@ -274,14 +274,58 @@ def drug_page(request: Request, name: PathName, kb: KB):
     )
 
 
+SIM_INTERVALS_H = (24.0, 12.0, 8.0)
+"""Dosing intervals offered by the simulator's select (a regimen with another one adds it)."""
+
+CYP2C19_PHENOTYPES = ("poor", "intermediate", "normal", "rapid", "ultrarapid")
+"""CYP2C19 phenotypes offered by the simulator (as ``jakpath.exposure.patient`` accepts)."""
+
+
 @router.get("/simulate", response_class=HTMLResponse)
-def simulate_page(request: Request, kb: KB):
-    """Regimen simulator: controls update the plots without a page reload."""
+def simulate_page(
+    request: Request,
+    kb: KB,
+    regimen: Annotated[str | None, Query(max_length=MAX_NAME)] = None,
+):
+    """Regimen simulator: controls update the plots without a page reload.
+
+    ``regimen`` (e.g. ``5 mg bid``) presets dose, interval and formulation; the patient
+    fields (``egfr``, ``crcl``, ``child_pugh``, ``with``, ``cyp2c19``, ``weight_kg``,
+    ``age_years``, ``sex``) are read from the query string by the page's script. A regimen
+    that cannot be read leaves the defaults and is reported on the page.
+    """
+    from jakpath.exposure.regimen import parse_regimen
+
     drugs = kb.pk_models[kb.pk_models.chosen == "yes"].drug_id.unique()
     drugs = [
         x for x in sorted(drugs) if x in set(kb.drugs[kb.drugs.status != "metabolite"].drug_id)
     ]
-    return _page(request, "simulate.html", kb, drugs=drugs)
+    preset = {"dose": "5", "interval": "12", "formulation": ""}
+    regimen_error = ""
+    if regimen:
+        try:
+            reg = parse_regimen(regimen)
+        except ValueError as exc:
+            regimen_error = f"regimen {regimen!r}: {exc}"
+        else:
+            preset = {
+                "dose": f"{reg.dose_mg:g}",
+                "interval": f"{reg.interval_h:g}",
+                "formulation": reg.formulation if reg.formulation_given else "",
+            }
+    intervals = [f"{h:g}" for h in SIM_INTERVALS_H]
+    if preset["interval"] not in intervals:
+        intervals.append(preset["interval"])
+    return _page(
+        request,
+        "simulate.html",
+        kb,
+        drugs=drugs,
+        preset=preset,
+        intervals=intervals,
+        regimen_error=regimen_error,
+        cyp2c19_phenotypes=CYP2C19_PHENOTYPES,
+    )
 
 
 @router.get("/compare", response_class=HTMLResponse)

@@ -4,7 +4,8 @@
 
 async function getJSON(url) {
   const r = await fetch(url);
-  const body = await r.json();
+  let body;
+  try { body = await r.json(); } catch (e) { throw new Error(`${r.status} ${r.statusText}`); }
   if (!r.ok) throw new Error(body.error || r.statusText);
   return body;
 }
@@ -45,8 +46,8 @@ async function coveragePlot(div) {
     x: rows.map(r => r.safety), y: rows.map(r => r.coverage), mode: "markers+text",
     text: rows.map(r => `${r.drug} ${r.regimen}`), textposition: "top center",
     marker: {color: rows.map(r => r.pareto ? "crimson" : "steelblue"), size: 9}, type: "scatter",
-  }], {title: "coverage vs safety burden (red: Pareto set)",
-       xaxis: {title: "safety burden (0-1, lower is better)"}, yaxis: {title: "coverage of driving pathways"}},
+  }], {title: {text: "coverage vs safety burden (red: Pareto set)"},
+       xaxis: {title: {text: "safety burden (0-1, lower is better)"}}, yaxis: {title: {text: "coverage of driving pathways"}}},
   {displaylogo: false, responsive: true});
 }
 
@@ -65,7 +66,7 @@ async function potencyPlot(div) {
     z: [rows.map(r => Math.log10(r.ic50_total_nM))],
     text: [rows.map(r => `${r.tier}: ${fmt(r.ic50_total_nM)} nM`)], hoverinfo: "x+text",
     colorscale: "Viridis", reversescale: true,
-  }], {title: "potency per pathway (hover: tier)", height: 260}, {displaylogo: false});
+  }], {title: {text: "potency per pathway (hover: tier)"}, height: 260}, {displaylogo: false});
 }
 
 async function pkPlot(div) {
@@ -78,10 +79,25 @@ async function pkPlot(div) {
       traces.push({x: parent.map(r => r.time_h), y: parent.map(r => r.conc_total_nM), name: reg, mode: "lines"});
     } catch (e) { /* regimen without PK data: not drawn */ }
   }
-  Plotly.newPlot(div, traces, {title: "steady-state total plasma concentration", xaxis: {title: "h"}, yaxis: {title: "nM", type: "log"}}, {displaylogo: false});
+  Plotly.newPlot(div, traces, {title: {text: "steady-state total plasma concentration"}, xaxis: {title: {text: "h"}}, yaxis: {title: {text: "nM"}, type: "log"}}, {displaylogo: false});
 }
 
 // --- simulator -----------------------------------------------------------------------------
+// Patient fields: element "p-<name>" holds query parameter <name> (as /api/simulate reads them);
+// "with" is a comma-separated list sent as repeated parameters.
+const PATIENT_FIELDS = ["egfr", "crcl", "child_pugh", "with", "cyp2c19", "weight_kg", "age_years", "sex"];
+
+function patientParams() {
+  const out = new URLSearchParams();
+  for (const k of PATIENT_FIELDS) {
+    const v = document.getElementById("p-" + k).value.trim();
+    if (!v) continue;
+    if (k === "with") { for (const d of v.split(",").map(x => x.trim()).filter(Boolean)) out.append("with", d); }
+    else out.append(k, v);
+  }
+  return out;
+}
+
 function simState() {
   const f = document.getElementById("formulation").value;
   return {
@@ -91,22 +107,68 @@ function simState() {
   };
 }
 
+function showPatient(data) {
+  const box = document.getElementById("patient-result");
+  const summary = document.getElementById("patient-summary");
+  if (!data || !data.patient) { box.hidden = true; summary.textContent = "typical patient"; return; }
+  summary.textContent = data.patient;
+  document.getElementById("patient-described").textContent = data.patient;
+  const effects = data.patient_effects || [];
+  const ratio = effects.length ? effects[0].auc_ratio_vs_typical : null;
+  document.getElementById("auc-ratio").textContent = typeof ratio === "number"
+    ? `exposure (AUC) ${fmt(ratio)} x the typical patient's` : "no covariate effect applies to this drug's model";
+  const recs = document.getElementById("label-recs");
+  recs.replaceChildren();
+  const labels = data.label_recommendations || [];
+  if (!labels.length) recs.appendChild(el("li", "label: no dose recommendation for this patient"));
+  for (const t of labels) recs.appendChild(el("li", t, {class: "label-rec"}));
+  const body = document.querySelector("#patient-effects tbody");
+  body.replaceChildren();
+  for (const r of effects) {
+    const tr = el("tr");
+    for (const v of [r.covariate, r.patient_value, r.parameter, fmt(r.factor), r.flag, r.source]) tr.appendChild(el("td", v));
+    body.appendChild(tr);
+  }
+  box.hidden = false;
+}
+
+function clearResults() {
+  for (const id of ["conc-plot", "inh-plot"]) if (window.Plotly) Plotly.purge(id);
+  document.querySelector("#metrics tbody").replaceChildren();
+  document.getElementById("patient-result").hidden = true;
+}
+
+let simRun = 0;  // answers of an older request (the user changed a field meanwhile) are dropped
+
 async function runSim() {
-  const s = simState(), status = document.getElementById("status");
-  const q = `drug=${encodeURIComponent(s.drug)}&regimen=${encodeURIComponent(s.regimen)}&pathways=${encodeURIComponent(s.pathways)}`;
+  const run = ++simRun;
+  const s = simState(), status = document.getElementById("status"), error = document.getElementById("sim-error");
+  const patient = patientParams();
+  const api = new URLSearchParams({drug: s.drug, regimen: s.regimen, pathways: s.pathways});
+  for (const [k, v] of patient) api.append(k, v);
   const params = new URLSearchParams({drug: s.drug, dose: document.getElementById("dose").value,
     interval: document.getElementById("interval").value, formulation: document.getElementById("formulation").value, pathways: s.pathways});
+  for (const [k, v] of patient) params.append(k, v);
   history.replaceState(null, "", "/simulate?" + params.toString());
   document.getElementById("share").href = "/simulate?" + params.toString();
-  document.getElementById("sim-json").href = "/api/inhibition?" + q;
+  document.getElementById("sim-json").href = "/api/inhibition?" + api.toString();
   try {
-    const data = await getJSON("/api/inhibition?course=true&" + q);
-    status.textContent = `${s.drug} ${s.regimen}: steady state, data ${data.data_version}`;
+    const typicalQ = new URLSearchParams({drug: s.drug, regimen: s.regimen, pathways: s.pathways});
+    const [data, typical] = await Promise.all([
+      getJSON("/api/inhibition?course=true&" + api.toString()),
+      [...patient].length ? getJSON("/api/inhibition?course=true&" + typicalQ.toString()).catch(() => null) : null,
+    ]);
+    if (run !== simRun) return;
+    error.hidden = true; error.textContent = "";
+    status.textContent = `${s.drug} ${s.regimen}${data.patient ? " for " + data.patient : ""}: steady state, data ${data.data_version}`;
+    showPatient(data);
     const c = data.course;
-    Plotly.react("conc-plot", [{x: c.time_h, y: c.conc_total_nM, mode: "lines", name: "total plasma"}],
-      {title: "concentration over the dosing interval", xaxis: {title: "h after dose"}, yaxis: {title: "nM"}}, {displaylogo: false});
+    const conc = [{x: c.time_h, y: c.conc_total_nM, mode: "lines", name: data.patient ? "this patient" : "total plasma"}];
+    if (typical) conc.push({x: typical.course.time_h, y: typical.course.conc_total_nM, mode: "lines", name: "typical patient", line: {dash: "dash"}});
+    Plotly.react("conc-plot", conc,
+      {title: {text: "total plasma concentration over the dosing interval"}, xaxis: {title: {text: "h after dose"}}, yaxis: {title: {text: "nM"}}}, {displaylogo: false});
     Plotly.react("inh-plot", Object.entries(c.inhibition).map(([k, v]) => ({x: c.time_h, y: v.map(x => 100 * x), mode: "lines", name: k})),
-      {title: "pathway inhibition (%)", xaxis: {title: "h after dose"}, yaxis: {range: [0, 100]}}, {displaylogo: false});
+      {title: {text: "pathway inhibition (%)"}, xaxis: {title: {text: "h after dose"}}, yaxis: {range: [0, 100]}}, {displaylogo: false});
     const body = document.querySelector("#metrics tbody");
     body.replaceChildren();
     const csv = ["cytokine,mean_inhibition,hours_ge_50,trough_inhibition,peak_inhibition,ic50_total_nM,tier"];
@@ -118,14 +180,30 @@ async function runSim() {
     }
     document.getElementById("sim-csv").href = URL.createObjectURL(new Blob([csv.join("\n") + "\n"], {type: "text/csv"}));
     document.getElementById("sim-csv").download = "jakpath_inhibition.csv";
-  } catch (e) { status.textContent = "error: " + e.message; }
+  } catch (e) {
+    if (run !== simRun) return;
+    clearResults();  // never leave a result on screen that is not the one asked for
+    error.textContent = e.message; error.hidden = false;
+    status.textContent = "error: " + e.message;
+  }
 }
 
 function setupSimulator() {
   const form = document.getElementById("sim-form");
   if (!form) return;
   const q = new URLSearchParams(location.search);
-  for (const k of ["drug", "dose", "interval", "formulation", "pathways"]) if (q.get(k) !== null) document.getElementById(k).value = q.get(k);
+  for (const k of ["drug", "dose", "interval", "formulation", "pathways"]) {
+    const v = q.get(k), input = document.getElementById(k);
+    if (v === null) continue;
+    if (k === "interval" && ![...input.options].some(o => o.value === v)) input.appendChild(el("option", `every ${v} h`, {value: v}));
+    input.value = v;
+  }
+  let anyPatient = false;
+  for (const k of PATIENT_FIELDS) {
+    const v = k === "with" ? q.getAll("with").join(", ") : (q.get(k) ?? "");
+    if (v) { document.getElementById("p-" + k).value = v; anyPatient = true; }
+  }
+  if (anyPatient) document.getElementById("patient-box").open = true;
   const slider = document.getElementById("dose-slider"), dose = document.getElementById("dose");
   slider.value = dose.value;
   slider.addEventListener("input", () => { dose.value = slider.value; runSim(); });
@@ -150,7 +228,7 @@ function setupCompare() {
         traces.push({type: "bar", name: line, x: data.rows.map(r => r.cytokine), y: data.rows.map(r => 100 * r.mean_inhibition)});
       }
       status.textContent = "";
-      Plotly.newPlot("compare-plot", traces, {barmode: "group", title: "mean daily inhibition (%) per pathway", height: 480}, {displaylogo: false});
+      Plotly.newPlot("compare-plot", traces, {barmode: "group", title: {text: "mean daily inhibition (%) per pathway"}, height: 480}, {displaylogo: false});
       // burden by safety class: mean inhibition over each class's pathways
       const cyt = await getJSON("/api/cytokines");
       const cls = Object.fromEntries(cyt.rows.filter(r => r.safety_class).map(r => [r.cytokine_id, r.safety_class]));
@@ -158,7 +236,7 @@ function setupCompare() {
       const burden = traces.map(t => ({type: "bar", name: t.name, x: classes, y: classes.map(c => {
         const v = t.x.map((k, i) => cls[k] === c ? t.y[i] : null).filter(x => x !== null);
         return v.length ? v.reduce((a, b) => a + b, 0) / v.length : 0; })}));
-      Plotly.newPlot("burden-plot", burden, {barmode: "group", title: "mean inhibition (%) by safety class", height: 380}, {displaylogo: false});
+      Plotly.newPlot("burden-plot", burden, {barmode: "group", title: {text: "mean inhibition (%) by safety class"}, height: 380}, {displaylogo: false});
     } catch (e) { status.textContent = "error: " + e.message; }
   });
 }
