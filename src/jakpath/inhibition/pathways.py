@@ -57,9 +57,6 @@ def resolve_pathways(kb: KnowledgeBase, pathways: str | Sequence[str] | None) ->
     return out
 
 
-_pathways = resolve_pathways  # deprecated private alias
-
-
 def _off_label(kb: KnowledgeBase, drug_id: str, regimen) -> bool:
     app = kb.approvals[(kb.approvals.drug_id == drug_id) & kb.approvals.dose_mg.notna()]
     if app.empty:

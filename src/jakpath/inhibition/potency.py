@@ -1108,26 +1108,6 @@ def potency_table(kb: KnowledgeBase | None = None, drug: str | None = None) -> p
     return pd.DataFrame([p.as_row() for p in pots]).reset_index(drop=True)
 
 
-def _potency_table(kb: KnowledgeBase) -> pd.DataFrame:
-    """Deprecated: the potency map as a one-column DataFrame (use :func:`potency_map`)."""
-    table = potency_map(kb)
-    idx = pd.MultiIndex.from_tuples(table.keys(), names=["drug_id", "cytokine_id"])
-    return pd.DataFrame({"potency": list(table.values())}, index=idx)
-
-
-def _pathway_jaks(kb: KnowledgeBase) -> dict[str, list[str]]:
-    """Deprecated alias of :func:`pathway_jaks` (lists)."""
-    return {k: list(v) for k, v in pathway_jaks(kb).items()}
-
-
-def calibration_set(kb: KnowledgeBase) -> pd.DataFrame:
-    """Measured values on the unbound basis, one row per drug x pathway (the study's targets)."""
-    m = measured_values(kb)
-    return m.rename(columns={"records": "records"})[
-        ["drug_id", "cytokine_id", "tier", "unbound_nM", "n", "records"]
-    ]
-
-
 # -- audit -----------------------------------------------------------------------------------
 def potency_audit(kb: KnowledgeBase | None = None, drug: str | None = None) -> pd.DataFrame:
     """Every potency record: whether it is used for which potency, and why not.
