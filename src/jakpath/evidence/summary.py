@@ -67,10 +67,17 @@ def clopper_pearson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
     """Exact (Clopper-Pearson) binomial confidence interval for ``k`` of ``n``; NaN if n=0."""
     if n <= 0:
         return float("nan"), float("nan")
-    from scipy import stats  # imported on use: keeps `import jakpath.evidence` light
+    # the exact interval's ends are beta quantiles (Clopper & Pearson 1934), here through the
+    # inverse regularised incomplete beta function: the same numbers as
+    # scipy.stats.binomtest(k, n).proportion_ci(method="exact") without importing scipy.stats
+    # (about 1.5 s on a 2-core machine)
+    from scipy.special import betaincinv
 
-    ci = stats.binomtest(int(k), int(n)).proportion_ci(confidence_level=level, method="exact")
-    return float(ci.low), float(ci.high)
+    k, n = int(k), int(n)
+    alpha = 1.0 - level
+    low = 0.0 if k == 0 else float(betaincinv(k, n - k + 1, alpha / 2))
+    high = 1.0 if k == n else float(betaincinv(k + 1, n - k, 1 - alpha / 2))
+    return low, high
 
 
 def _missing(x) -> bool:
