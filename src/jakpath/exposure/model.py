@@ -7,6 +7,7 @@ converted to nmol with the free-base molecular weight, so concentrations come ou
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -110,7 +111,12 @@ def pk_model(
             a metabolite asked for as a dosed drug.
     """
     kb = kb or load_kb()
-    drug_id = kb.drug_names.resolve(drug)
+    return _pk_model(kb, kb.drug_names.resolve(drug), formulation, dosed)
+
+
+@functools.lru_cache(maxsize=1024)
+def _pk_model(kb: KnowledgeBase, drug_id: str, formulation: str, dosed: bool) -> PKModel:
+    """:func:`pk_model` by drug id, once per knowledge base (a ranking asks ~40 times)."""
     parent = kb.drugs.loc[kb.drugs.drug_id == drug_id, "parent_drug_id"].iloc[0]
     if dosed and parent:
         raise MissingDataError(
