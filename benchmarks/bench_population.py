@@ -1,16 +1,27 @@
-"""Population kernel vs libroadrunner and scipy solve_ivp, side by side (issue 7, workload W).
+"""Population kernel vs libroadrunner and solve_ivp, side by side (issues 7, 17; workload W).
 
 Workload W: one-compartment oral model (ka 1.5/h, CL 40 L/h, V 200 L, 15 mg every 24 h), CV 30%
 on CL and V and 50% on ka (log-normal), 7 days from the first dose at 15-minute steps, 10
-pathways (IC50 5..2560 nM, Hill 1); per subject and pathway the mean inhibition over the last
-24 h and the hours at or above 50%. The closed form evaluates the last day directly (no
-integration through days 1-6); the ODE baselines integrate all 7 days per subject.
+pathways (IC50 5..2560 nM, Hill 1); per subject and pathway the mean inhibition, the hours at
+or above 50% and the trough.
 
-Prints subject-days per second for each engine, their ratios, the maximum relative difference
-of the last-day concentrations, the machine bound (measured exp() and division throughput
-times the kernel's operation count) and the kernel's ratio to it.
+Two modes, reported separately and counted in subject-days actually evaluated:
+
+* full-course: concentration and inhibition at all 673 time points of the 7 days (the same work
+  as the ODE baselines, which integrate and output every point): N x 7 subject-days;
+* last-day: the 97 points of day 7 only (what ``population()`` needs): N x 1 subject-day.
+
+Engines in the same run: jakpath's fused kernel (Numba, when installed) and its NumPy array
+kernel on 1 and all cores, the same kernel under JAX (CPU, float64, jit) when installed, and
+per-subject libroadrunner and solve_ivp (LSODA) on the full course (their inhibition metrics
+are computed from their concentrations, so they do the same work). Also printed: the largest
+difference of the baselines' concentrations and metrics from the closed form, and the machine
+bound measured in the same run (this machine's exp() and division rates in cache, times the
+kernel's count of them: 2 exponentials per live term and time point, 1 division per time point
+and pathway), with each engine's ratio to it.
 
     python3 benchmarks/bench_population.py                      # CPU: N = 1e3, 1e4, 1e5
+    python3 benchmarks/bench_population.py --n 10000            # the issue's N
     python3 benchmarks/bench_population.py --gpu --n 1000000    # on a GPU machine
     python3 benchmarks/bench_population.py --dask --n 1000000   # 1 vs 2 local workers
 """
@@ -35,6 +46,10 @@ DAYS = 7
 T_LAST = np.linspace(6 * 24.0, 7 * 24.0, 97)
 T_ALL = np.arange(0.0, DAYS * 24 + 1e-9, 0.25)
 W = trapezoid_weights(T_LAST)
+MODES = {  # name: (times, weights, hours spanned, subject-days evaluated per subject)
+    "full-course": (T_ALL, trapezoid_weights(T_ALL), DAYS * 24.0, DAYS),
+    "last-day": (T_LAST, W, 24.0, 1),
+}
 TYPICAL = dict(
     cl_L_per_h=40.0,
     v_L=200.0,
@@ -59,7 +74,9 @@ def subjects(n, seed=0):
     return out
 
 
-def kernel_numpy(params, threads=1, chunk=1024):
+def kernel_numpy(params, threads=1, chunk=1024, mode="last-day", fused=None):
+    """jakpath's kernel in blocks of ``chunk`` subjects on ``threads`` threads."""
+    t, w, span, _ = MODES[mode]
     n = params["cl_L_per_h"].size
     ic50 = np.broadcast_to(IC50, (n, IC50.size))
 
@@ -71,12 +88,13 @@ def kernel_numpy(params, threads=1, chunk=1024):
             np.full(m, DOSE_NMOL),
             np.full(m, 24.0),
             ic50[lo:hi],
-            T_LAST,
-            W,
-            24.0,
+            t,
+            w,
+            span,
             LIVE,
             np.full(m, float(DAYS)),
             np,
+            fused=fused,
         )
 
     bounds = [(i, min(n, i + chunk)) for i in range(0, n, chunk)]
@@ -86,6 +104,43 @@ def kernel_numpy(params, threads=1, chunk=1024):
 
     with ThreadPoolExecutor(threads) as pool:
         return list(pool.map(lambda b: run(*b), bounds))
+
+
+def kernel_jax(params, mode="last-day"):
+    """The same kernel traced and compiled by JAX (CPU, float64): returns a timed callable."""
+    import jax
+    import jax.numpy as jnp
+
+    jax.config.update("jax_enable_x64", True)
+    t, w, span, _ = MODES[mode]
+    n = params["cl_L_per_h"].size
+    p = {k: jnp.asarray(v) for k, v in params.items()}
+    ic50 = jnp.broadcast_to(jnp.asarray(IC50), (n, IC50.size))
+    fn = jax.jit(
+        lambda p: subject_metrics(
+            p,
+            jnp.full(n, DOSE_NMOL),
+            jnp.full(n, 24.0),
+            ic50,
+            jnp.asarray(t),
+            jnp.asarray(w),
+            span,
+            LIVE,
+            jnp.full(n, float(DAYS)),
+            jnp,
+        )
+    )
+    jax.block_until_ready(fn(p))  # compile outside the timing
+    return lambda: jax.block_until_ready(fn(p))
+
+
+def metrics_from_conc(conc, t, w, span):
+    """The kernel's metrics from concentrations on a grid (for the ODE baselines)."""
+    x = conc[:, :, None] / IC50[None, None, :]
+    inh = x / (1.0 + x)
+    mean = np.einsum("stp,t->sp", inh, w)
+    hours = np.einsum("stp,t->sp", (x >= 1.0).astype(float), w) * span
+    return mean, hours, inh.min(axis=1)
 
 
 def conc_numpy(params, t):
@@ -99,7 +154,7 @@ def conc_numpy(params, t):
 def baseline_solve_ivp(params, n):
     from scipy.integrate import solve_ivp
 
-    conc = np.empty((n, T_LAST.size))
+    conc = np.empty((n, T_ALL.size))
     for i in range(n):
         ka, k, v = (
             params["ka_per_h"][i],
@@ -107,6 +162,7 @@ def baseline_solve_ivp(params, n):
             params["v_L"][i],
         )
         y = np.zeros(2)
+        out = []
         for d in range(DAYS):
             y = y + [DOSE_NMOL, 0.0]
             lo, hi = 24.0 * d, 24.0 * (d + 1)
@@ -121,8 +177,9 @@ def baseline_solve_ivp(params, n):
                 atol=1e-10,
             )
             y = sol.y[:, -1]
-        conc[i] = sol.y[1] / v
-    return conc
+            out.append(sol.y[1] / v if d == 0 else sol.y[1][1:] / v)  # day boundaries once
+        conc[i] = np.concatenate(out)
+    return conc, metrics_from_conc(conc, T_ALL, MODES["full-course"][1], DAYS * 24.0)
 
 
 def baseline_roadrunner(params, n):
@@ -138,7 +195,6 @@ def baseline_roadrunner(params, n):
       ka = 1.5; k = 0.2; V = 200;
       C := A_c / V;
       dose = 0;
-      at (time >= 0): A_gut = A_gut + dose;
       at (time >= 24): A_gut = A_gut + dose;
       at (time >= 48): A_gut = A_gut + dose;
       at (time >= 72): A_gut = A_gut + dose;
@@ -152,28 +208,35 @@ def baseline_roadrunner(params, n):
     rr = roadrunner.RoadRunner(antimony.getSBMLString("pk"))
     rr.integrator.relative_tolerance = 1e-8
     rr.integrator.absolute_tolerance = 1e-10
-    conc = np.empty((n, T_LAST.size))
+    conc = np.empty((n, T_ALL.size))
     for i in range(n):
         rr.resetAll()
         rr.ka = params["ka_per_h"][i]
         rr.k = params["cl_L_per_h"][i] / params["v_L"][i]
         rr.V = params["v_L"][i]
         rr.dose = DOSE_NMOL
+        rr.A_gut = DOSE_NMOL  # the first dose (an event at time 0 would not fire: true at t0)
         res = rr.simulate(0, DAYS * 24.0, T_ALL.size, ["time", "C"])
-        conc[i] = np.asarray(res[:, 1])[-T_LAST.size :]
-    return conc
+        conc[i] = np.asarray(res[:, 1])
+    return conc, metrics_from_conc(conc, T_ALL, MODES["full-course"][1], DAYS * 24.0)
 
 
-def machine_bound(n_subjects, threads):
-    """Seconds the kernel's exp() and division count needs at this machine's measured rates."""
+def machine_rates():
+    """This machine's exp() and division throughput per core, in cache (per second)."""
     x = np.random.default_rng(0).random(1 << 16)  # in cache: arithmetic rate, not memory
     out = np.empty_like(x)
     t_exp = best(lambda: [np.exp(x, out=out) for _ in range(50)], 5)[0] / (50 * x.size)
     t_div = best(lambda: [np.divide(x, out, out=out) for _ in range(50)], 5)[0] / (50 * x.size)
+    return t_exp, t_div
+
+
+def machine_bound(n_subjects, threads, mode, t_exp, t_div):
+    """Seconds the kernel's exp() and division count needs at the measured rates."""
+    n_t = MODES[mode][0].size
     n_terms = int((LIVE == 1).sum())
-    exps = n_subjects * T_LAST.size * n_terms * 2  # finite doses: two exponentials per term
-    divs = n_subjects * T_LAST.size * IC50.size  # x / (1 + x); C / IC50 is a product
-    return (exps * t_exp + divs * t_div) / threads, 1 / t_exp, 1 / t_div
+    exps = n_subjects * n_t * n_terms * 2  # finite doses: two exponentials per term
+    divs = n_subjects * n_t * IC50.size  # x / (1 + x); C / IC50 is a product
+    return (exps * t_exp + divs * t_div) / threads
 
 
 def best(f, repeat=3):
@@ -186,50 +249,78 @@ def best(f, repeat=3):
 
 
 def cpu(args):
+    from jakpath.population.fused import available
+
     threads = os.cpu_count() or 1
     print(
         f"machine: {platform.processor() or platform.machine()}, {threads} cores, "
-        f"numpy {np.__version__}"
+        f"numpy {np.__version__}, load {os.getloadavg()[0]:.2f}"
     )
-    params_b = subjects(args.baseline_subjects, seed=1)
-    t_ivp, c_ivp = best(lambda: baseline_solve_ivp(params_b, args.baseline_subjects), 1)
-    rate_ivp = args.baseline_subjects * DAYS / t_ivp
+    nb = args.baseline_subjects
+    params_b = subjects(nb, seed=1)
+    t_ivp, (c_ivp, m_ivp) = best(lambda: baseline_solve_ivp(params_b, nb), 1)
+    rate_ivp = nb * DAYS / t_ivp
     try:
-        t_rr, c_rr = best(lambda: baseline_roadrunner(params_b, args.baseline_subjects), 1)
-        rate_rr = args.baseline_subjects * DAYS / t_rr
+        t_rr, (c_rr, m_rr) = best(lambda: baseline_roadrunner(params_b, nb), 1)
+        rate_rr = nb * DAYS / t_rr
     except ImportError:
-        c_rr, rate_rr = None, math.nan
+        c_rr, m_rr, rate_rr = None, None, math.nan
+        print("libroadrunner/antimony not installed: pip install libroadrunner antimony")
+    c_k = conc_numpy(params_b, T_ALL)
+    m_k = [np.concatenate(x) for x in zip(*kernel_numpy(params_b, mode="full-course"), strict=True)]
+    for name, c_b, m_b in (("solve_ivp", c_ivp, m_ivp), ("libroadrunner", c_rr, m_rr)):
+        if c_b is None:
+            continue
+        late = T_ALL >= 1.0  # relative differences away from the zero start
         print(
-            "libroadrunner/antimony not installed: pip install libroadrunner antimony "
-            "(baseline skipped)"
+            f"closed form vs {name}, full course: max relative difference of concentrations "
+            f"{np.max(np.abs(c_k[:, late] - c_b[:, late]) / np.abs(c_b[:, late])):.1e}; "
+            f"of mean inhibition {np.max(np.abs(m_k[0] - m_b[0]) / m_b[0]):.1e}; "
+            f"max |hours >= 50%| difference {np.max(np.abs(m_k[1] - m_b[1])):.2f} h"
         )
-    c_k = conc_numpy(params_b, T_LAST)
-    print(
-        f"max relative difference vs solve_ivp: "
-        f"{np.max(np.abs(c_k - c_ivp) / np.abs(c_ivp)):.2e}"
-        + (
-            f"; vs libroadrunner: {np.max(np.abs(c_k - c_rr) / np.abs(c_rr)):.2e}"
-            if c_rr is not None
-            else ""
-        )
+    print(f"baselines, full course ({nb} subjects, per subject, C and I at {T_ALL.size} points):")
+    print(f"  solve_ivp (LSODA) {rate_ivp:12.1f} subject-days/s")
+    print(f"  libroadrunner     {rate_rr:12.1f} subject-days/s")
+    t_exp, t_div = machine_rates()
+    print(f"machine rates in cache: exp {1 / t_exp:.3g}/s, division {1 / t_div:.3g}/s per core")
+    engines = []
+    if available():
+        engines.append(("jakpath fused (numba)", True))
+    else:
+        print("numba not installed (pip install 'jakpath[fast]'): fused kernel skipped")
+    engines.append(("jakpath numpy arrays", False))
+    head = (
+        f"{'mode':12s} {'N':>8s} {'engine':24s} {'thr':>3s} {'seconds':>8s} "
+        f"{'subj-days/s':>12s} {'x rr':>7s} {'x ivp':>7s} {'/bound':>7s}"
     )
-    print(
-        f"solve_ivp (LSODA) per subject: {rate_ivp:12.1f} subject-days/s "
-        f"({args.baseline_subjects} subjects)"
-    )
-    print(f"libroadrunner per subject    : {rate_rr:12.1f} subject-days/s")
+    print(head)
     for n in args.n:
         params = subjects(n)
-        for th in sorted({1, threads}):
-            t_k, _ = best(lambda p=params, th=th: kernel_numpy(p, th))
-            rate = n * DAYS / t_k
-            bound, exp_rate, div_rate = machine_bound(n, th)
-            print(
-                f"N={n:>9} threads={th}: {rate:12.4g} subject-days/s  "
-                f"x{rate / rate_rr:8.0f} libroadrunner  x{rate / rate_ivp:8.0f} solve_ivp  "
-                f"bound {bound * 1e3:8.1f} ms vs kernel {t_k * 1e3:8.1f} ms "
-                f"(ratio {t_k / bound:.2f}; exp {exp_rate:.3g}/s, div {div_rate:.3g}/s)"
-            )
+        for mode in MODES:
+            days = MODES[mode][3]
+            rows = []
+            for name, fused in engines:
+                if fused:
+                    kernel_numpy(params, 1, mode=mode, fused=True)  # compile/load outside timing
+                for th in sorted({1, threads}):
+                    t_k, _ = best(
+                        lambda p=params, th=th, f=fused, m=mode: kernel_numpy(
+                            p, th, mode=m, fused=f
+                        )
+                    )
+                    rows.append((name, th, t_k))
+            try:
+                run = kernel_jax(params, mode)
+                rows.append(("jax jit (cpu, float64)", threads, best(run)[0]))
+            except ImportError:
+                pass
+            for name, th, t_k in rows:
+                rate = n * days / t_k
+                bound = machine_bound(n, th, mode, t_exp, t_div)
+                print(
+                    f"{mode:12s} {n:8d} {name:24s} {th:3d} {t_k:8.3f} {rate:12.4g} "
+                    f"{rate / rate_rr:7.0f} {rate / rate_ivp:7.0f} {t_k / bound:7.2f}"
+                )
 
 
 def gpu(args):

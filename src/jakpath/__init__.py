@@ -19,6 +19,7 @@ try:
 except PackageNotFoundError:  # running from a source tree
     __version__ = "0.0.0+source"
 
+from jakpath import inhibition, population  # noqa: E402  (callable subpackages)
 from jakpath.exposure.model import MissingDataError, pk_model, simulate  # noqa: E402
 from jakpath.exposure.patient import (  # noqa: E402
     Patient,
@@ -27,12 +28,28 @@ from jakpath.exposure.patient import (  # noqa: E402
     patient_exposure,
 )
 from jakpath.exposure.regimen import Regimen, RegimenError, parse_regimen  # noqa: E402
-from jakpath.inhibition.pathways import inhibition  # noqa: E402
 from jakpath.inhibition.potency import potency_check, potency_table  # noqa: E402
 from jakpath.kb import KnowledgeBase, UnknownNameError, load_kb  # noqa: E402
-from jakpath.matching import explain, rank  # noqa: E402
 from jakpath.notice import DISCLAIMER  # noqa: E402
-from jakpath.population import population  # noqa: E402
+
+_LAZY = {"explain": "jakpath.matching", "rank": "jakpath.matching"}
+"""Public names imported on first use: matching reads the evidence registry (SQLAlchemy), which
+a plain ``import jakpath`` does not need."""
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'jakpath' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "DISCLAIMER",

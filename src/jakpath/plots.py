@@ -1,28 +1,33 @@
-"""Static figures (Matplotlib): concentration with IC50 lines and pathway inhibition."""
+"""Static figures (Matplotlib): concentration with IC50 lines and pathway inhibition.
+
+Figures are drawn with Matplotlib's object-oriented API (``matplotlib.figure.Figure``, saved by
+the file type's own canvas): no pyplot state, no global backend switch, and Matplotlib is
+imported only when a figure is drawn.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from jakpath.exposure.model import simulate  # noqa: E402
-from jakpath.exposure.regimen import Regimen  # noqa: E402
-from jakpath.inhibition.pathways import (  # noqa: E402
-    pathway_inhibition_course,
-    resolve_pathways,
-)
-from jakpath.kb import KnowledgeBase, load_kb  # noqa: E402
-from jakpath.notice import figure_footer  # noqa: E402
+from jakpath.exposure.model import simulate
+from jakpath.exposure.regimen import Regimen
+from jakpath.inhibition.pathways import pathway_inhibition_course, resolve_pathways
+from jakpath.kb import KnowledgeBase, load_kb
+from jakpath.notice import figure_footer
 
 DEFAULT_PLOT_PATHWAYS = ("IL6", "IFNA", "IFNG", "IL2", "IL15", "IL4", "IL23", "EPO", "GMCSF", "TPO")
 """Pathways drawn when none are given: the seed's and the main safety classes'."""
 
 SUFFIXES = (".png", ".svg", ".pdf")
+
+
+def _figure(figsize: tuple[float, float]):
+    """A new Matplotlib figure, not registered with pyplot (nothing to close, no backend)."""
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=figsize)
 
 
 def plot_regimen(
@@ -49,7 +54,8 @@ def plot_regimen(
     t = np.linspace(0.0, reg.interval_h if days <= 1 else days * 24.0, 481)
     conc = simulate(drug_id, reg, times_h=t, kb=kb, include_metabolites=False)
     inh, used, model = pathway_inhibition_course(kb, drug_id, [reg], cids, t)
-    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(8, 7), sharex=True)
+    fig = _figure(figsize=(8, 7))
+    ax1, ax2 = fig.subplots(2, 1, sharex=True)
     ax1.plot(t, conc.conc_total_nM, color="black", lw=2, label=f"{drug_id} total plasma")
     for j, p in enumerate(used[0]):
         if np.isfinite(p.ic50_total_nM):
@@ -73,7 +79,6 @@ def plot_regimen(
     fig.text(0.01, 0.005, figure_footer(kb.version), fontsize=6)
     fig.tight_layout()
     fig.savefig(path)
-    plt.close(fig)
     return path
 
 
@@ -83,7 +88,8 @@ def plot_ranking(table, path: str | Path, *, kb: KnowledgeBase | None = None) ->
     if path.suffix.lower() not in SUFFIXES:
         raise ValueError(f"figure file must end in {', '.join(SUFFIXES)}, got {path.name!r}")
     kb = kb or load_kb()
-    fig, ax = plt.subplots(figsize=(8, 6))
+    fig = _figure(figsize=(8, 6))
+    ax = fig.subplots()
     ax.scatter(table.safety, table.coverage, c="C0")
     front = table[table.pareto].sort_values("safety")
     ax.plot(front.safety, front.coverage, color="C3", lw=1, label="Pareto set")
@@ -102,5 +108,4 @@ def plot_ranking(table, path: str | Path, *, kb: KnowledgeBase | None = None) ->
     fig.text(0.01, 0.005, figure_footer(kb.version), fontsize=6)
     fig.tight_layout()
     fig.savefig(path)
-    plt.close(fig)
     return path

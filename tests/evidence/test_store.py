@@ -284,3 +284,19 @@ def test_store_reads_only_committed_rows(store):
         raise RuntimeError("abort")
     with store.transaction() as s:
         assert s.scalar(select(CaseRecord.id).where(CaseRecord.case_id == "tmp")) is None
+
+
+def test_clopper_pearson_equals_scipy_binomtest_exact_interval():
+    # an independent implementation: SciPy's exact binomial test interval
+    from scipy import stats
+
+    from jakpath.evidence import clopper_pearson
+
+    cases = [(k, n) for n in (1, 2, 5, 13, 40) for k in range(n + 1)]
+    cases += [(0, 1000), (1, 1000), (333, 1000), (999, 1000), (4000, 20000)]
+    for k, n in cases:
+        for level in (0.9, 0.95, 0.99):
+            ci = stats.binomtest(k, n).proportion_ci(confidence_level=level, method="exact")
+            low, high = clopper_pearson(k, n, level)
+            assert low == pytest.approx(ci.low, abs=1e-11)
+            assert high == pytest.approx(ci.high, abs=1e-11)

@@ -332,3 +332,17 @@ def test_cli_potency_study_json_summary():
     keys = {"model", "default", "n", "median_fold_error", "p90_fold_error", "spearman"}
     assert doc["summary"] and all(keys <= set(s) for s in doc["summary"])
     assert sum(s["default"] for s in doc["summary"]) == 1
+
+
+def test_screen_fold_flags_by_hand():
+    # leave-one-out medians of (1, 10, 100): 10^1.5, 10^1, 10^0.5 -> folds 10^1.5, 1, 10^1.5;
+    # sibling folds: largest ratio to any other member of the set
+    from jakpath.inhibition.screen import _peer_flags, _sibling_flags
+
+    values = pd.Series([1.0, 10.0, 100.0, 5.0, 7.0], index=[10, 11, 12, 13, 14])
+    groups = pd.DataFrame({"g": ["a", "a", "a", "b", "b"]}, index=values.index)
+    peer = _peer_flags(values, groups)
+    assert np.allclose(peer.loc[[10, 11, 12]], [10**1.5, 1.0, 10**1.5])
+    assert peer.loc[[13, 14]].isna().all()  # fewer than three comparable records
+    sib = _sibling_flags(values, groups)
+    assert np.allclose(sib, [100.0, 10.0, 100.0, 7 / 5, 7 / 5])

@@ -12,6 +12,7 @@ import functools
 import sys
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import typer
@@ -19,20 +20,12 @@ from rich.markup import escape
 
 from jakpath.cli.output import DISCLAIMER, Format, console, emit, err_console, fail
 from jakpath.cli.output import handles_errors as shared_handles_errors
-from jakpath.evidence import (
-    ImportValidationError,
-    InvalidRecordError,
-    StoreError,
-    evidence_map,
-    export_cases,
-    import_file,
-    list_cases,
-    open_store,
-    plot_map,
-    plot_summary,
-    summary,
-)
-from jakpath.evidence.store import EvidenceStore, current_account
+
+if TYPE_CHECKING:
+    from jakpath.evidence.store import EvidenceStore
+
+# jakpath.evidence (SQLAlchemy) is imported inside the commands: the other CLI commands do not
+# need it, and importing it costs about 0.4 s of every answer
 
 app = typer.Typer(
     help=f"Evidence registry: case reports, series and trials by disease and drug. {DISCLAIMER}",
@@ -124,6 +117,8 @@ def handles_errors(func):
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
+        from jakpath.evidence import ImportValidationError, InvalidRecordError, StoreError
+
         try:
             return func(*args, **kwargs)
         except ImportValidationError as exc:
@@ -140,7 +135,15 @@ def handles_errors(func):
 
 
 def _store(db: str | None) -> EvidenceStore:
+    from jakpath.evidence import open_store
+
     return open_store(db)
+
+
+def _current_account() -> str:
+    from jakpath.evidence.store import current_account
+
+    return current_account()
 
 
 def _frame_for_output(df: pd.DataFrame) -> pd.DataFrame:
@@ -164,6 +167,8 @@ def list_command(
     db: str = DB_OPT,
 ):
     """List stored records (shipped and user-added), oldest first."""
+    from jakpath.evidence import list_cases
+
     store = _store(db)
     df = list_cases(disease, drug, study_type, outcome, store=store)
     df = _frame_for_output(df)
@@ -287,7 +292,7 @@ def add_command(
             ref = typer.prompt("DOI or PMID").strip()
             data["pmid" if ref.isdigit() else "doi"] = ref
     store = _store(db)
-    result = store.add(data, added_by=added_by or current_account())
+    result = store.add(data, added_by=added_by or _current_account())
     if result.added:
         console.print(f"added {result.case_id}", highlight=False)
     else:
@@ -302,6 +307,8 @@ def import_command(
     db: str = DB_OPT,
 ):
     """Import a CSV or JSON file: every row or none; rows already stored are skipped."""
+    from jakpath.evidence import import_file
+
     store = _store(db)
     result = import_file(file, store, added_by=added_by)
     console.print(
@@ -321,6 +328,8 @@ def export_command(
     db: str = DB_OPT,
 ):
     """Export records as CSV or JSON (the format ``import`` reads)."""
+    from jakpath.evidence import export_cases
+
     store = _store(db)
     text = export_cases(fmt.value, None, store, disease=disease, drug=drug)
     if out is None:
@@ -384,6 +393,8 @@ def summary_command(
     db: str = DB_OPT,
 ):
     """Records, patients and response proportions per drug, with exact (Clopper-Pearson) CIs."""
+    from jakpath.evidence import plot_summary, summary
+
     if not 0 < level < 1:
         raise ValueError(f"--level must be between 0 and 1, got {level}")
     if plot is not None and plot.suffix.lower() not in (".png", ".svg"):
@@ -410,6 +421,8 @@ def map_command(
     db: str = DB_OPT,
 ):
     """The evidence map: disease x drug, with records, patients and the strongest design."""
+    from jakpath.evidence import evidence_map, plot_map
+
     if plot is not None and plot.suffix.lower() not in (".png", ".svg"):
         raise ValueError(f"--plot must end in .png or .svg, got {plot.name!r}")
     if origin is not None and origin not in ("kb", "user"):

@@ -772,9 +772,12 @@ def serve_cmd(
     import uvicorn
 
     from jakpath.web import create_app
+    from jakpath.web.app import warm_up
 
     console.print(f"jakpath on http://{host}:{port}  ({DISCLAIMER})", highlight=False)
-    uvicorn.run(create_app(), host=host, port=port, log_level="warning")
+    web_app = create_app()
+    warm_up(web_app)  # open the store, import and compile now: the first page pays only its rank
+    uvicorn.run(web_app, host=host, port=port, log_level="warning")
 
 
 DEMO_HIDDEN_COLUMNS = ("evidence_records", "burden", "label_burden", "flags")

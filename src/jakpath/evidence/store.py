@@ -7,9 +7,11 @@ SQLAlchemy URL) when ``JAKPATH_DATABASE_URL`` or the ``url`` argument names one.
 
 from __future__ import annotations
 
+import functools
 import getpass
 import hashlib
 import os
+import re
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -184,8 +186,49 @@ def _lock(conn) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
 
 
+@functools.lru_cache(maxsize=1)
+def head_revision() -> str | None:
+    """The newest shipped migration's revision id, read from the scripts without Alembic.
+
+    None when the scripts do not form one plain chain (then :func:`migrate` always asks
+    Alembic).
+    """
+    assign = re.compile(
+        r"^(revision|down_revision)\s*(?::[^=]+)?=\s*(None|[\"'][^\"']+[\"'])", re.M
+    )
+    revisions, parents = set(), set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        found = dict(m.groups() for m in assign.finditer(path.read_text()))
+        if "revision" not in found:  # not a migration script (e.g. __init__.py)
+            continue
+        revisions.add(found["revision"].strip("\"'"))
+        if found.get("down_revision", "None") != "None":
+            parents.add(found["down_revision"].strip("\"'"))
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def _at_head(engine: Engine) -> bool:
+    """True when the database already carries the newest shipped revision."""
+    head = head_revision()
+    if head is None:
+        return False
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT version_num FROM alembic_version")).all()
+    except Exception:  # no version table yet (a new database): migrate
+        return False
+    return [r[0] for r in rows] == [head]
+
+
 def migrate(engine: Engine) -> None:
-    """Upgrade the database to the newest schema (Alembic ``upgrade head``), atomically."""
+    """Upgrade the database to the newest schema (Alembic ``upgrade head``), atomically.
+
+    A database already at the newest revision is left as it is without importing Alembic
+    (about 0.25 s of every command that reads the evidence).
+    """
+    if _at_head(engine):
+        return
     from alembic import command
 
     with engine.begin() as conn:

@@ -127,7 +127,12 @@ def _pk_model(
             a metabolite asked for as a dosed drug.
     """
     kb = kb or load_kb()
-    drug_id = kb.drug_names.resolve(drug)
+    return _pk_model(kb, kb.drug_names.resolve(drug), formulation, dosed)
+
+
+@functools.lru_cache(maxsize=1024)
+def _pk_model(kb: KnowledgeBase, drug_id: str, formulation: str, dosed: bool) -> PKModel:
+    """:func:`pk_model` by drug id, once per knowledge base (a ranking asks ~40 times)."""
     parent = kb.drugs.loc[kb.drugs.drug_id == drug_id, "parent_drug_id"].iloc[0]
     if dosed and parent:
         raise MissingDataError(

@@ -51,6 +51,7 @@ import pandas as pd
 
 from jakpath.inhibition.screen import screened_cellular, screened_enzyme
 from jakpath.kb import KnowledgeBase, load_kb
+from jakpath.kb.cache import derived
 
 CELL_ATP_uM = 1000.0
 """Intracellular ATP used for the enzyme-to-cell shift (1 mM; cells hold millimolar ATP, and
@@ -413,7 +414,9 @@ def combine_jaks(k_nM: list[float]) -> float:
     lo, hi = 0.0, min(ks)
     for _ in range(200):  # bisection on a monotone product; exact enough in 200 halvings
         mid = 0.5 * (lo + hi)
-        if np.prod([1.0 + mid / k for k in ks]) < 2.0:
+        if mid in (lo, hi):  # lo and hi are adjacent floats: later halvings change nothing
+            break
+        if math.prod([1.0 + mid / k for k in ks]) < 2.0:
             lo = mid
         else:
             hi = mid
@@ -423,6 +426,12 @@ def combine_jaks(k_nM: list[float]) -> float:
 @functools.lru_cache(maxsize=4)
 def _enzyme_by_drug(kb: KnowledgeBase) -> dict[str, pd.DataFrame]:
     return {d: g.set_index("target") for d, g in enzyme_summary(kb).groupby("drug_id")}
+
+
+@functools.lru_cache(maxsize=4)
+def _enzyme_ki_by_drug(kb: KnowledgeBase) -> dict[str, dict[str, float]]:
+    """Per drug, the summary Ki (nM) per JAK (plain dicts: looked up ~1000 times per build)."""
+    return {d: g.ki_nM.to_dict() for d, g in _enzyme_by_drug(kb).items()}
 
 
 @functools.lru_cache(maxsize=8192)
@@ -437,17 +446,17 @@ def raw_prediction(kb: KnowledgeBase, drug_id: str, cytokine_id: str) -> tuple[f
         return math.inf, f"no enzyme translation for the {mechanism} class"
     km = atp_km(kb)
     jaks = pathway_jaks(kb).get(cytokine_id, ())
-    mine = _enzyme_by_drug(kb).get(drug_id)
+    mine = _enzyme_ki_by_drug(kb).get(drug_id)
     if mine is None:
         return math.inf, "no enzyme data"
     ks, parts = [], []
     for jak in jaks:
-        if jak not in mine.index:
+        if jak not in mine:
             return math.inf, f"{jak}: no enzyme data"
         shift = 1.0 + CELL_ATP_uM / km[jak] if jak in km else 1.0
-        k = mine.loc[jak, "ki_nM"] * shift
+        k = mine[jak] * shift
         ks.append(k)
-        parts.append(f"{jak} Ki {mine.loc[jak, 'ki_nM']:.3g} nM x ATP shift {shift:.3g}")
+        parts.append(f"{jak} Ki {mine[jak]:.3g} nM x ATP shift {shift:.3g}")
     return combine_jaks(ks), "; ".join(parts) or "no JAK data"
 
 
@@ -671,7 +680,12 @@ def global_offset(kb: KnowledgeBase, exclude_drug: str | None = None) -> float:
 
 
 def _is_metabolite(kb: KnowledgeBase, drug_id: str) -> bool:
-    return bool((kb.drugs.loc[kb.drugs.drug_id == drug_id, "status"] == "metabolite").any())
+    return drug_id in _metabolites(kb)
+
+
+@functools.lru_cache(maxsize=4)
+def _metabolites(kb: KnowledgeBase) -> frozenset[str]:
+    return frozenset(kb.drugs.loc[kb.drugs.status == "metabolite", "drug_id"])
 
 
 def predict_unbound(
@@ -1050,7 +1064,16 @@ def _class_prior(kb: KnowledgeBase, cid: str, mechanism: str) -> tuple[float, st
 
 @functools.lru_cache(maxsize=4)
 def potency_map(kb: KnowledgeBase) -> dict[tuple[str, str], Potency]:
-    """The potency used for every drug x JAK-signalling cytokine, by ``(drug_id, cytokine_id)``."""
+    """The potency used for every drug x JAK-signalling cytokine, by ``(drug_id, cytokine_id)``.
+
+    Computed once per data and code version and then read from the disk cache
+    (:mod:`jakpath.kb.cache`).
+    """
+    return derived(kb, "potency_map", lambda: build_potency_map(kb))
+
+
+def build_potency_map(kb: KnowledgeBase) -> dict[tuple[str, str], Potency]:
+    """Compute :func:`potency_map` from the knowledge base (no cache)."""
     cids = kb.cytokines[kb.cytokines.jak_signalling == "yes"].cytokine_id.tolist()
     table: dict[tuple[str, str], Potency] = {}
     for drug in kb.drugs.itertuples():

@@ -66,32 +66,44 @@ def _curation(kb: KnowledgeBase, table: str) -> dict[str, tuple[str, str]]:
 
 def _peer_flags(values: pd.Series, groups: pd.DataFrame) -> pd.Series:
     """Fold distance of each record from the median of its group's other records (NaN if few)."""
-    out = pd.Series(np.nan, index=values.index)
-    logv = np.log10(values.astype(float))
-    keys = list(groups.columns) if len(groups.columns) > 1 else groups.columns[0]
-    for _, idx in groups.groupby(keys).groups.items():
-        if len(idx) < MIN_COMPARABLE:
-            continue
-        for i in idx:
-            others = logv.loc[[j for j in idx if j != i]]
-            out.loc[i] = 10 ** abs(logv.loc[i] - float(np.median(others)))
-    return out
+    out = np.full(len(values), np.nan)
+    logv = np.log10(values.to_numpy(dtype=float))
+    for pos in _group_positions(groups, MIN_COMPARABLE):
+        v = logv[pos]
+        # row k of `others` is the group without record k (leave-one-out medians in one call)
+        others = np.broadcast_to(v, (len(v), len(v)))[~np.eye(len(v), dtype=bool)]
+        others = others.reshape(len(v), len(v) - 1)
+        out[pos] = 10 ** np.abs(v - np.median(others, axis=1))
+    return pd.Series(out, index=values.index)
 
 
 def _sibling_flags(values: pd.Series, groups: pd.DataFrame) -> pd.Series:
     """Largest fold difference between a record and its siblings in one assay set (NaN if none)."""
-    out = pd.Series(np.nan, index=values.index)
-    logv = np.log10(values.astype(float))
+    out = np.full(len(values), np.nan)
+    logv = np.log10(values.to_numpy(dtype=float))
+    for pos in _group_positions(groups, 2):
+        v = logv[pos]
+        if len(np.unique(v)) < 2:
+            continue
+        out[pos] = 10 ** np.max(np.abs(v[:, None] - v[None, :]), axis=1)
+    return pd.Series(out, index=values.index)
+
+
+def _group_positions(groups: pd.DataFrame, min_size: int) -> list[np.ndarray]:
+    """Row positions of each group of ``groups`` (by all its columns) with ``min_size`` rows."""
+    if groups.empty:
+        return []
     keys = list(groups.columns) if len(groups.columns) > 1 else groups.columns[0]
-    for _, idx in groups.groupby(keys).groups.items():
-        if len(idx) < 2:
-            continue
-        v = logv.loc[idx]
-        if v.nunique() < 2:
-            continue
-        for i in idx:
-            out.loc[i] = 10 ** float(np.max(np.abs(v - v.loc[i])))
-    return out
+    return [
+        np.asarray(pos)
+        for pos in groups.reset_index(drop=True).groupby(keys).indices.values()
+        if len(pos) >= min_size
+    ]
+
+
+def _fmt(values: pd.Series, spec: str) -> pd.Series:
+    """Format each number of a Series with a format spec (e.g. ``.3g``)."""
+    return pd.Series([format(v, spec) for v in values], index=values.index, dtype=object)
 
 
 def _decide(
@@ -99,24 +111,48 @@ def _decide(
 ) -> pd.DataFrame:
     """Apply curator decisions and the sibling/peer flags to records still in play."""
     used, reason = df["used"].copy(), df["reason"].copy()
-    for i, r in df.iterrows():
-        if not base_mask.loc[i]:
-            continue
-        decision, why = curated.get(r.record_id, ("", ""))
-        flag = ""
-        if np.isfinite(r.sibling_fold) and r.sibling_fold > SIBLING_FOLD:
-            flag = (
-                f"contradicts its own assay set ({r.sibling_fold:.3g}-fold from a sibling "
-                "measuring the same thing)"
-            )
-        elif np.isfinite(r.peer_fold) and r.peer_fold > OUTLIER_FOLD:
-            flag = f"{r.peer_fold:.3g}-fold from the median of its comparable records"
-        if flag and decision == "keep":
-            reason.loc[i] = f"flagged ({flag}) but kept by a curator: {why}"
-        elif flag:
-            used.loc[i] = False
-            reason.loc[i] = f"excluded: {flag}"
+    decision = df.record_id.map(lambda r: curated.get(r, ("", ""))[0])
+    why = df.record_id.map(lambda r: curated.get(r, ("", ""))[1])
+    sib = base_mask & np.isfinite(df.sibling_fold) & (df.sibling_fold > SIBLING_FOLD)
+    peer = base_mask & ~sib & np.isfinite(df.peer_fold) & (df.peer_fold > OUTLIER_FOLD)
+    flag = pd.Series("", index=df.index, dtype=object)
+    flag[sib] = (
+        "contradicts its own assay set ("
+        + _fmt(df.sibling_fold[sib], ".3g")
+        + "-fold from a sibling measuring the same thing)"
+    )
+    flag[peer] = _fmt(df.peer_fold[peer], ".3g") + "-fold from the median of its comparable records"
+    flagged = sib | peer
+    kept = flagged & (decision == "keep")
+    dropped = flagged & ~kept
+    reason[kept] = "flagged (" + flag[kept] + ") but kept by a curator: " + why[kept]
+    used[dropped] = False
+    reason[dropped] = "excluded: " + flag[dropped]
     return df.assign(used=used, reason=reason)
+
+
+def _screen_basics(df: pd.DataFrame, curated: dict[str, tuple[str, str]], human: pd.Series):
+    """Species, curator exclusions and censored values (in that order of precedence)."""
+    decision = df.record_id.map(lambda r: curated.get(r, ("", ""))[0])
+    why = df.record_id.map(lambda r: curated.get(r, ("", ""))[1])
+    nonhuman = ~human
+    excluded = human & (decision == "exclude")
+    censored = human & ~excluded & ~df.exact
+    for mask, reason in (
+        (nonhuman, "species " + df.species + ": only human records enter human potencies"),
+        (excluded, "excluded by curator: " + why),
+    ):
+        df.loc[mask, "used"] = False
+        df.loc[mask, "role"] = "none"
+        df.loc[mask, "reason"] = reason[mask]
+    df.loc[censored, "reason"] = (
+        "censored ("
+        + df.relation[censored]
+        + " "
+        + _fmt(df.value_nM[censored], "g")
+        + " nM): a bound, not a value"
+    )
+    return censored
 
 
 @functools.lru_cache(maxsize=4)
@@ -136,31 +172,18 @@ def screened_cellular(kb: KnowledgeBase) -> pd.DataFrame:
     c["role"] = np.where(c.exact, "point", "bound")
     c["used"] = True
     c["reason"] = ""
-    for i, r in c.iterrows():
-        decision, why = curated.get(r.record_id, ("", ""))
-        if r.species != HUMAN:
-            c.loc[i, ["used", "role", "reason"]] = [
-                False,
-                "none",
-                f"species {r.species}: only human records enter human potencies",
-            ]
-        elif decision == "exclude":
-            c.loc[i, ["used", "role", "reason"]] = [False, "none", f"excluded by curator: {why}"]
-        elif not r.exact:
-            c.loc[i, "reason"] = f"censored ({r.relation} {r.value_nM:g} nM): a bound, not a value"
+    _screen_basics(c, curated, c.species == HUMAN)
     # duplicate depositions of one measurement: keep the whole-blood copy, then the first id
     live = c[c.used & c.exact].copy()
     live["_order"] = live.matrix.map({"whole_blood": 0, "pbmc": 1, "primary_cells": 2}).fillna(3)
     live = live.sort_values(["_order", "record_id"], kind="stable")
     dup = live.duplicated(["drug_id", "cytokine_id", "value_nM"], keep="first")
     first = live[~dup].set_index(["drug_id", "cytokine_id", "value_nM"]).record_id
-    for i in live.index[dup]:
-        r = live.loc[i]
-        c.loc[i, ["used", "role", "reason"]] = [
-            False,
-            "none",
-            f"duplicate deposition of {first.loc[(r.drug_id, r.cytokine_id, r.value_nM)]}",
-        ]
+    dup_idx = live.index[dup]
+    keys = pd.MultiIndex.from_frame(live.loc[dup_idx, ["drug_id", "cytokine_id", "value_nM"]])
+    c.loc[dup_idx, "used"] = False
+    c.loc[dup_idx, "role"] = "none"
+    c.loc[dup_idx, "reason"] = ["duplicate deposition of " + rid for rid in first.loc[keys]]
     play = c.used & c.exact
     c["sibling_fold"] = np.nan
     c["peer_fold"] = np.nan
@@ -174,10 +197,10 @@ def screened_cellular(kb: KnowledgeBase) -> pd.DataFrame:
     peers = c.loc[play, ["drug_id", "cytokine_id", "tier"]]
     c.loc[peers.index, "peer_fold"] = _peer_flags(c.loc[peers.index, "value_nM"], peers)
     c = _decide(c, curated, play)
-    for i, r in c.iterrows():
-        decision, why = curated.get(r.record_id, ("", ""))
-        if r.used and decision == "keep" and not r.reason:
-            c.loc[i, "reason"] = f"kept by a curator: {why}"
+    decision = c.record_id.map(lambda r: curated.get(r, ("", ""))[0])
+    why = c.record_id.map(lambda r: curated.get(r, ("", ""))[1])
+    kept = c.used & (decision == "keep") & (c.reason == "")
+    c.loc[kept, "reason"] = "kept by a curator: " + why[kept]
     c.loc[~c.used, "role"] = "none"
     return c.reset_index(drop=True)
 
@@ -192,14 +215,9 @@ def screened_enzyme(kb: KnowledgeBase) -> pd.DataFrame:
     e["used"] = True
     e["reason"] = ""
     e["species"] = HUMAN  # recombinant human JAK domains (ChEMBL 'unknown origin' kept as human)
-    for i, r in e.iterrows():
-        decision, why = curated.get(r.record_id, ("", ""))
-        if decision == "exclude":
-            e.loc[i, ["used", "role", "reason"]] = [False, "none", f"excluded by curator: {why}"]
-        elif not r.exact:
-            e.loc[i, "reason"] = f"censored ({r.relation} {r.value_nM:g} nM): a bound, not a value"
-        elif r.quality == "derived":
-            e.loc[i, "reason"] = "derived median over mixed assays: used only when nothing else"
+    censored = _screen_basics(e, curated, pd.Series(True, index=e.index))
+    derived = e.used & ~censored & (e.quality == "derived")
+    e.loc[derived, "reason"] = "derived median over mixed assays: used only when nothing else"
     # the same value for one drug, JAK, measure and ATP condition in several ChEMBL assays is
     # one literature value re-deposited (papers quote the originator's IC50s): count it once
     live = e[e.used & e.exact & (e.quality != "derived")]

@@ -4,10 +4,15 @@ One pure array function (``subject_metrics``) serves every backend: NumPy, CuPy 
 arrays go through the same code (``xp`` is the array module). Only the terms that are live
 for the model's structure are kept (decided once on the host), so a one-compartment oral
 model costs two exponentials per time point and subject.
+
+On NumPy, when Numba is installed (``pip install 'jakpath[fast]'``), the same metrics come from
+a fused loop (:mod:`jakpath.population.fused`) instead of array passes; ``JAKPATH_KERNEL=numpy``
+(or ``fused=False``) forces the array code, ``JAKPATH_KERNEL=numba`` requires the fused loop.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
@@ -32,6 +37,26 @@ def live_terms(p_typical: PKParams) -> np.ndarray:
     return kind
 
 
+KERNEL_ENV = "JAKPATH_KERNEL"
+"""Environment variable: ``auto`` (default: fused if Numba is installed), ``numba`` or ``numpy``."""
+
+
+def use_fused(fused: bool | None = None) -> bool:
+    """Whether NumPy-array calls of :func:`subject_metrics` run the fused (Numba) loop."""
+    from jakpath.population.fused import available
+
+    if fused is None:
+        choice = os.environ.get(KERNEL_ENV, "auto").strip().lower() or "auto"
+        if choice not in ("auto", "numba", "numpy"):
+            raise ValueError(f"{KERNEL_ENV}={choice!r}: choose auto, numba or numpy")
+        if choice == "numpy":
+            return False
+        fused = True if choice == "numba" else available()
+    if fused and not available():
+        raise RuntimeError("the fused kernel needs Numba: pip install 'jakpath[fast]'")
+    return bool(fused)
+
+
 def subject_metrics(
     params: dict[str, Any],
     dose: Any,
@@ -43,6 +68,7 @@ def subject_metrics(
     live: np.ndarray,
     n_doses: Any | None = None,
     xp: Any = np,
+    fused: bool | None = None,
 ) -> tuple[Any, Any, Any]:
     """Mean inhibition, hours at >= 50% and trough per subject and pathway.
 
@@ -53,6 +79,8 @@ def subject_metrics(
         t: (T,) evaluation times; weights: (T,) trapezoid weights summing to 1.
         live: host array of live-term kinds (``live_terms``).
         n_doses: (S,) or None (steady state).
+        fused: NumPy arrays only: True for the fused loop, False for array passes, None for
+            the ``JAKPATH_KERNEL`` choice (default: fused when Numba is installed).
 
     Returns:
         (mean, hours_ge_50, trough), each (S, P).
@@ -60,8 +88,25 @@ def subject_metrics(
     p = PKParams(**params)
     coef, rate, start, _ = single_dose_terms(p, dose, xp)
     idx = np.flatnonzero(live == 1)
-    conc = superpose_decaying(coef[:, idx], rate[:, idx], start[:, idx], t, tau, n_doses, xp)
     zero = np.flatnonzero(live == 2)
+    if xp is np and use_fused(fused):
+        from jakpath.population.fused import subject_metrics_fused
+
+        tau = np.broadcast_to(np.asarray(tau, dtype=float), (coef.shape[0],))
+        return subject_metrics_fused(
+            coef[:, idx],
+            rate[:, idx],
+            start[:, idx],
+            coef[:, zero],
+            start[:, zero],
+            t,
+            weights,
+            span_h,
+            tau,
+            ic50,
+            n_doses,
+        )
+    conc = superpose_decaying(coef[:, idx], rate[:, idx], start[:, idx], t, tau, n_doses, xp)
     if zero.size:  # zero-order input: constant pairs, +K from the lag, -K after D1
         elapsed = t[None, :, None] - start[:, None, zero]
         k_last = xp.floor(elapsed / tau[:, None, None])
