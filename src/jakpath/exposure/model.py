@@ -94,22 +94,6 @@ def _fallback_formulation(models: pd.DataFrame, formulation: str) -> pd.DataFram
 def pk_model(
     drug: str, formulation: str = "IR", kb: KnowledgeBase | None = None, *, dosed: bool = True
 ) -> PKModel:
-    """The chosen PK model of a drug for a formulation (cached per knowledge base).
-
-    See :func:`_pk_model` for the rules; the model is immutable, so one copy serves every
-    caller.
-    """
-    return _pk_model_cached(drug, formulation, kb or load_kb(), dosed)
-
-
-@functools.lru_cache(maxsize=512)
-def _pk_model_cached(drug: str, formulation: str, kb: KnowledgeBase, dosed: bool) -> PKModel:
-    return _pk_model(drug, formulation, kb, dosed=dosed)
-
-
-def _pk_model(
-    drug: str, formulation: str = "IR", kb: KnowledgeBase | None = None, *, dosed: bool = True
-) -> PKModel:
     """The chosen PK model of a drug for a formulation.
 
     If the drug has a single oral formulation with PK data (e.g. upadacitinib's extended
