@@ -12,7 +12,7 @@ def test_warm_up_ranks_like_a_request(tmp_path):
     store_url = f"sqlite:///{tmp_path / 'evidence.db'}"
     app = create_app(store_url=store_url)
     assert warm_up(app, ["dermatomyositis", "alopecia_areata"]) == 2
-    cached = app.state.rank_cache[("dermatomyositis", False)]
+    cached = app.state.rank_cache[("dermatomyositis", False, None)]  # (disease, stability, patient)
     fresh = rank("dermatomyositis", kb=app.state.kb, stability=False, store=app.state.store)
     pd.testing.assert_frame_equal(cached, fresh)
     page = TestClient(app).get("/disease/dermatomyositis")

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import math
+from typing import Any
 
 import numpy as np
 
@@ -93,7 +94,7 @@ def _metrics(scale, e, zcoef, zstart, t, tau, n_doses, steady, inv_ic50, w, span
 
 
 @functools.lru_cache(maxsize=1)
-def compiled():
+def compiled() -> tuple[Any, Any] | None:
     """The two compiled loops, or None when Numba is not installed."""
     try:
         import numba
@@ -114,7 +115,19 @@ def available() -> bool:
     return compiled() is not None
 
 
-def subject_metrics_fused(coef, rate, start, zcoef, zstart, t, weights, span_h, tau, ic50, n_doses):
+def subject_metrics_fused(
+    coef: np.ndarray,
+    rate: np.ndarray,
+    start: np.ndarray,
+    zcoef: np.ndarray,
+    zstart: np.ndarray,
+    t: np.ndarray,
+    weights: np.ndarray,
+    span_h: float,
+    tau: np.ndarray,
+    ic50: np.ndarray,
+    n_doses: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Mean inhibition, hours at >= 50% and trough, each (S, P), block by block.
 
     Args:
