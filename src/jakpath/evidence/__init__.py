@@ -15,54 +15,123 @@ identifiers, and are read back as DataFrames::
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from jakpath.evidence.importers import (
-    ImportResult,
-    ImportValidationError,
-    MalformedFileError,
-    RowProblem,
-    import_file,
-)
-from jakpath.evidence.levels import EVIDENCE_LEVELS, STUDY_LEVEL
-from jakpath.evidence.models import (
-    COUNT_FIELDS,
-    DESIGN_ORDER,
-    OUTCOMES,
-    OUTPUT_FIELDS,
-    RECORD_FIELDS,
-    STUDY_TYPES,
-)
-from jakpath.evidence.overview import (
-    BY_DRUG_COLUMNS,
-    MAP_COLUMNS,
-    evidence_map,
-    evidence_summary_by_drug,
-    plot_map,
-)
-from jakpath.evidence.queries import evidence_counts, export_cases, list_cases
-from jakpath.evidence.store import (
-    AddResult,
-    EvidenceStore,
-    StoreError,
-    default_url,
-    open_store,
-    resolve_store,
-)
-from jakpath.evidence.summary import (
-    best_design,
-    clopper_pearson,
-    plot_summary,
-    record_counts,
-    summary,
-)
-from jakpath.evidence.validate import (
-    CaseInput,
-    FieldProblem,
-    InvalidRecordError,
-    find_identifier,
-    validate_record,
-)
+# The public names, by the submodule that defines them. They are imported on first use (PEP 562),
+# so that ``import jakpath.evidence.urls`` or ``jakpath.evidence.fingerprint`` (standard library
+# only: the ranking cache asks whether the store changed) does not import SQLAlchemy.
+_EXPORTS = {
+    "jakpath.evidence.importers": (
+        "ImportResult",
+        "ImportValidationError",
+        "MalformedFileError",
+        "RowProblem",
+        "import_file",
+    ),
+    "jakpath.evidence.levels": ("EVIDENCE_LEVELS", "STUDY_LEVEL"),
+    "jakpath.evidence.models": (
+        "COUNT_FIELDS",
+        "DESIGN_ORDER",
+        "OUTCOMES",
+        "OUTPUT_FIELDS",
+        "RECORD_FIELDS",
+        "STUDY_TYPES",
+    ),
+    "jakpath.evidence.overview": (
+        "BY_DRUG_COLUMNS",
+        "MAP_COLUMNS",
+        "evidence_map",
+        "evidence_summary_by_drug",
+        "plot_map",
+    ),
+    "jakpath.evidence.queries": ("evidence_counts", "export_cases", "list_cases"),
+    "jakpath.evidence.store": (
+        "AddResult",
+        "EvidenceStore",
+        "StoreError",
+        "default_url",
+        "open_store",
+        "resolve_store",
+    ),
+    "jakpath.evidence.summary": (
+        "best_design",
+        "clopper_pearson",
+        "plot_summary",
+        "record_counts",
+        "summary",
+    ),
+    "jakpath.evidence.validate": (
+        "CaseInput",
+        "FieldProblem",
+        "InvalidRecordError",
+        "find_identifier",
+        "validate_record",
+    ),
+}
+_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
+
+if TYPE_CHECKING:
+    from jakpath.evidence.importers import (
+        ImportResult,
+        ImportValidationError,
+        MalformedFileError,
+        RowProblem,
+        import_file,
+    )
+    from jakpath.evidence.levels import EVIDENCE_LEVELS, STUDY_LEVEL
+    from jakpath.evidence.models import (
+        COUNT_FIELDS,
+        DESIGN_ORDER,
+        OUTCOMES,
+        OUTPUT_FIELDS,
+        RECORD_FIELDS,
+        STUDY_TYPES,
+    )
+    from jakpath.evidence.overview import (
+        BY_DRUG_COLUMNS,
+        MAP_COLUMNS,
+        evidence_map,
+        evidence_summary_by_drug,
+        plot_map,
+    )
+    from jakpath.evidence.queries import evidence_counts, export_cases, list_cases
+    from jakpath.evidence.store import (
+        AddResult,
+        EvidenceStore,
+        StoreError,
+        default_url,
+        open_store,
+        resolve_store,
+    )
+    from jakpath.evidence.summary import (
+        best_design,
+        clopper_pearson,
+        plot_summary,
+        record_counts,
+        summary,
+    )
+    from jakpath.evidence.validate import (
+        CaseInput,
+        FieldProblem,
+        InvalidRecordError,
+        find_identifier,
+        validate_record,
+    )
+
+
+def __getattr__(name: str):
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted({*globals(), *_WHERE})
 
 
 def add_case(
@@ -72,6 +141,8 @@ def add_case(
     added_by: str | None = None,
 ) -> AddResult:
     """Validate and add one record (see :meth:`EvidenceStore.add`)."""
+    from jakpath.evidence.store import resolve_store
+
     return resolve_store(store).add(data, added_by=added_by)
 
 

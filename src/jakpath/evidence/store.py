@@ -26,6 +26,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from jakpath.evidence.models import CaseRecord, StoreMeta
+from jakpath.evidence.urls import (  # noqa: F401  (part of this module's interface)
+    ENV_DATA_DIR,
+    ENV_DATABASE_URL,
+    data_dir,
+    default_url,
+    normalise_url,
+)
 from jakpath.evidence.validate import (
     CaseInput,
     FieldProblem,
@@ -34,12 +41,6 @@ from jakpath.evidence.validate import (
     validate_record,
 )
 from jakpath.kb import KnowledgeBase, load_kb
-
-ENV_DATABASE_URL = "JAKPATH_DATABASE_URL"
-"""Environment variable naming the database (a SQLAlchemy URL or a SQLite file path)."""
-
-ENV_DATA_DIR = "JAKPATH_DATA_DIR"
-"""Environment variable overriding the directory of the default SQLite file."""
 
 ENV_USER = "JAKPATH_USER"
 """Environment variable overriding the account name recorded in ``added_by``."""
@@ -90,30 +91,6 @@ def check_sqlite_file(url: str) -> None:
                 f"{path} is not a SQLite database ({path.stat().st_size} bytes without the "
                 "SQLite header); give a database file, a new path, or a database URL"
             )
-
-
-def data_dir() -> Path:
-    """The user's jakpath data directory (``$JAKPATH_DATA_DIR`` or XDG data home)."""
-    if os.environ.get(ENV_DATA_DIR):
-        return Path(os.environ[ENV_DATA_DIR]).expanduser()
-    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
-    return Path(base) / "jakpath"
-
-
-def default_url() -> str:
-    """``$JAKPATH_DATABASE_URL``, else SQLite ``evidence.db`` in :func:`data_dir`."""
-    return os.environ.get(ENV_DATABASE_URL) or f"sqlite:///{data_dir() / 'evidence.db'}"
-
-
-def normalise_url(url: str) -> str:
-    """A SQLAlchemy URL: file paths become SQLite URLs, PostgreSQL uses psycopg 3."""
-    url = url.strip()
-    if "://" not in url:
-        return f"sqlite:///{Path(url).expanduser().resolve()}"
-    for prefix in ("postgres://", "postgresql://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
-    return url
 
 
 def current_account() -> str:

@@ -78,11 +78,13 @@ def data_fingerprint(kb) -> str:
     return h.hexdigest()
 
 
-def cache_key(kb, name: str) -> str:
-    """The file name of table ``name`` for this knowledge base and this code."""
+def cache_key(kb, name: str, extra: str = "") -> str:
+    """The file name of table ``name`` for this knowledge base, this code and ``extra``."""
     h = hashlib.sha256()
     h.update(data_fingerprint(kb).encode())
     h.update(code_fingerprint().encode())
+    if extra:
+        h.update(b"\0extra " + extra.encode())
     return f"{name}-{h.hexdigest()[:32]}.pkl"
 
 
@@ -115,28 +117,53 @@ def _write(folder: Path, name: str, key: str, value) -> None:
                 pass
 
 
-def derived(kb, name: str, compute: Callable[[], T]) -> T:
+MISSING = object()
+"""What :func:`lookup` returns when nothing is cached (``None`` can be a cached value)."""
+
+
+def lookup(kb, name: str, *, extra: str = ""):
+    """The cached value of table ``name`` for this data, code and ``extra``, else ``MISSING``.
+
+    ``MISSING`` also when caching is off or the entry is unreadable (it is then recomputed).
+    """
+    folder = cache_dir()
+    if folder is None:
+        return MISSING
+    try:
+        key = cache_key(kb, name, extra)
+        return _read(folder / key, key)
+    except Exception:  # missing, unreadable, damaged or foreign
+        return MISSING
+
+
+def put(kb, name: str, value, *, extra: str = "") -> None:
+    """Store ``value`` as table ``name`` for this data, code and ``extra``.
+
+    Quietly nothing where caching is off or the folder cannot be written.
+    """
+    folder = cache_dir()
+    if folder is None:
+        return
+    try:
+        _write(folder, name, cache_key(kb, name, extra), value)
+    except OSError:  # read-only or full disk: the answer is still right, only not reused
+        pass
+
+
+def derived(kb, name: str, compute: Callable[[], T], *, extra: str = "") -> T:
     """``compute()``, read from the disk cache when this data and code computed it before.
 
     Args:
         kb: the knowledge base the table is derived from (its folder and version form the key).
         name: the table's name (a file-name stem).
         compute: builds the table; its result must pickle.
+        extra: more the table depends on, as text (e.g. a fingerprint of the evidence store's
+            content): part of the key. Entries of the same ``name`` under other keys are
+            removed when a new one is written, so a name holds one entry.
     """
-    folder = cache_dir()
-    if folder is None:
-        return compute()
-    try:
-        key = cache_key(kb, name)
-    except OSError:  # data folder unreadable as files (should not happen): no cache
-        return compute()
-    try:
-        return _read(folder / key, key)
-    except Exception:  # missing, unreadable, damaged or foreign: recompute below
-        pass
+    value = lookup(kb, name, extra=extra)
+    if value is not MISSING:
+        return value
     value = compute()
-    try:
-        _write(folder, name, key, value)
-    except OSError:  # read-only or full disk: the answer is still right, only not reused
-        pass
+    put(kb, name, value, extra=extra)
     return value

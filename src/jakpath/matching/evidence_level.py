@@ -8,13 +8,15 @@ approval (ruxolitinib 1.5% for vitiligo) says nothing about the tablet.
 
 from __future__ import annotations
 
+import hashlib
 import math
-from typing import TYPE_CHECKING, TypeAlias
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeAlias, TypeVar
 
-from jakpath.evidence import list_cases
+from jakpath.evidence.fingerprint import sqlite_path, store_fingerprint
 from jakpath.evidence.levels import EVIDENCE_LEVELS, STUDY_LEVEL
-from jakpath.evidence.summary import summarise_records
 from jakpath.kb import KnowledgeBase
+from jakpath.kb.cache import MISSING, lookup, put
 
 if TYPE_CHECKING:
     from jakpath.evidence.store import EvidenceStore
@@ -22,7 +24,40 @@ if TYPE_CHECKING:
 StoreLike: TypeAlias = "EvidenceStore | str | None"
 """An open evidence store, a database URL, or None for the user's default store."""
 
-__all__ = ["EVIDENCE_LEVELS", "STUDY_LEVEL", "evidence_summary"]
+__all__ = ["EVIDENCE_LEVELS", "STUDY_LEVEL", "cached_with_evidence", "evidence_summary"]
+
+T = TypeVar("T")
+
+
+def cached_with_evidence(
+    kb: KnowledgeBase, kind: str, params: str, store: StoreLike, compute: Callable[[], T]
+) -> T:
+    """``compute()``, read from the disk cache (:mod:`jakpath.kb.cache`) when computed before.
+
+    For results that depend on the knowledge base, the code and the evidence store. The key
+    is the data and code versions, ``kind`` and ``params`` (every other argument, as text) and
+    the store's content fingerprint (:func:`jakpath.evidence.fingerprint.store_fingerprint`):
+    adding, changing or removing any record gives a new key. A hit needs neither SQLAlchemy nor
+    the computation. A store without a fingerprint (PostgreSQL, in memory) is always computed.
+    On a miss the store is opened first (migrated and seeded, as ``compute`` would), and the
+    result is stored only if the store did not change while it was computed.
+    """
+    name = f"{kind}-{hashlib.sha256(params.encode()).hexdigest()[:20]}"
+    fingerprint = store_fingerprint(store)
+    if fingerprint is not None:
+        value = lookup(kb, name, extra=fingerprint)
+        if value is not MISSING:
+            return value
+    if sqlite_path(store) is None:
+        return compute()
+    from jakpath.evidence.store import resolve_store
+
+    resolve_store(store)  # opens, migrates and seeds: the state compute() reads
+    before = store_fingerprint(store)
+    value = compute()
+    if before is not None and store_fingerprint(store) == before:
+        put(kb, name, value, extra=before)
+    return value
 
 
 def evidence_summary(
@@ -33,6 +68,9 @@ def evidence_summary(
     Args:
         store: an open store or URL; default the user's store, seeded with the shipped records.
     """
+    from jakpath.evidence.queries import list_cases
+    from jakpath.evidence.summary import summarise_records
+
     cases = list_cases(disease=disease_id, store=store)
     if len(cases):
         routes = cases.route.fillna("").str.split(";")

@@ -11,7 +11,7 @@ from jakpath.inhibition.pathways import inhibition
 from jakpath.inhibition.potency import potency_map
 from jakpath.kb import KnowledgeBase, load_kb
 from jakpath.kb.weights import rule_text
-from jakpath.matching.evidence_level import StoreLike
+from jakpath.matching.evidence_level import StoreLike, cached_with_evidence
 from jakpath.matching.safety import LABEL_KIND_POINTS, label_facts, safety_model
 from jakpath.matching.scoring import AXIS_WEIGHTS, EVIDENCE_POINTS, _disease_setup, rank
 from jakpath.notice import DISCLAIMER
@@ -69,6 +69,13 @@ def explain(
     drug_id = kb.drug_names.resolve(drug)
     reg = parse_regimen(regimen) if isinstance(regimen, str) else regimen
     (reg,), _ = resolve_formulations(drug_id, [reg.with_doses(None)], kb)
+    params = repr((did, drug_id, reg))
+    return cached_with_evidence(
+        kb, "explain", params, store, lambda: _explain(kb, did, drivers, jak, drug_id, reg, store)
+    )
+
+
+def _explain(kb, did, drivers, jak, drug_id, reg, store) -> dict:
     table = rank(did, [(drug_id, reg)], kb=kb, stability=False, store=store)
     hits = table[(table.drug == drug_id) & table.regimen.map(lambda t: _same(t, reg))]
     row = hits.iloc[0]

@@ -36,7 +36,7 @@ from jakpath.inhibition.pathways import DAY_H, pathway_inhibition_course
 from jakpath.inhibition.potency import potency_map
 from jakpath.kb import KnowledgeBase, load_kb
 from jakpath.matching.candidates import Candidate, candidates
-from jakpath.matching.evidence_level import StoreLike, evidence_summary
+from jakpath.matching.evidence_level import StoreLike, cached_with_evidence, evidence_summary
 from jakpath.matching.safety import class_pathways, label_burden, pathway_burden
 
 if TYPE_CHECKING:
@@ -207,13 +207,23 @@ def rank(
     if order not in ORDERS:
         raise ValueError(f"order must be one of {', '.join(ORDERS)}, got {order!r}")
     kb = kb or load_kb()
+    did = kb.disease_names.resolve(disease)
+    args = (did, list(regimens or []), metric, order, list(include or []))
+    args += (bool(stability or uncertainty), seed, patient)
+    params = repr(args)
+    if " at 0x" in params:  # an argument without a faithful text form: not cached
+        return _rank(kb, *args, store)
+    return cached_with_evidence(kb, "rank", params, store, lambda: _rank(kb, *args, store))
+
+
+def _rank(kb, disease, regimens, metric, order, include, stability, seed, patient, store):
     did, drivers, jak = _disease_setup(kb, disease)
     cands, notes = candidates(kb, did, [*(include or []), *(regimens or [])])
     if not cands:
         raise LookupError(f"no candidate regimens with PK data for {did}")
     models, patient_flags = _patient_models(kb, cands, patient)
     table = _components(kb, did, drivers, jak, cands, metric, store, models, patient_flags)
-    if stability or uncertainty:
+    if stability:
         table = table.join(_stability(kb, did, drivers, jak, cands, table, seed, models))
     table = _order(table, order)
     table.insert(0, "rank", np.arange(1, len(table) + 1))
