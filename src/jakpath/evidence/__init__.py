@@ -16,6 +16,8 @@ identifiers, and are read back as DataFrames::
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -119,6 +121,26 @@ if TYPE_CHECKING:
         find_identifier,
         validate_record,
     )
+
+
+class _EvidencePackage(types.ModuleType):
+    """Keeps a public function bound where a submodule has its name (``summary``).
+
+    Importing ``jakpath.evidence.summary`` (the module) sets the package's ``summary``
+    attribute to the module; the function of that name is put back.
+    """
+
+    def __setattr__(self, name: str, value) -> None:
+        if (
+            isinstance(value, types.ModuleType)
+            and _WHERE.get(name) == value.__name__
+            and hasattr(value, name)
+        ):
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _EvidencePackage
 
 
 def __getattr__(name: str):
