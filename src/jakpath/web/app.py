@@ -386,7 +386,8 @@ def warm_up(app: FastAPI, diseases: list[str] | tuple[str, ...] | None = ()) -> 
 
     ``jakpath serve`` calls it before the server listens (about 0.3 s on a 2-core machine), so
     the first disease page costs only its ranking. It opens the evidence store (and runs its
-    migrations), imports what a ranking imports and compiles the page templates; then it ranks
+    migrations), imports what a ranking imports, builds what every ranking shares (the
+    candidates' PK models and label burdens) and compiles the page templates; then it ranks
     ``diseases`` into the app's ranking cache (``None``: every disease with driver data, seeds
     first), with the same per-ranking locks as the requests.
 
@@ -402,7 +403,8 @@ def warm_up(app: FastAPI, diseases: list[str] | tuple[str, ...] | None = ()) -> 
 
     import scipy.special  # noqa: F401  (the evidence intervals' beta quantiles)
 
-    from jakpath.matching.scoring import NoDriverDataError
+    from jakpath.matching.safety import label_burden
+    from jakpath.matching.scoring import NoDriverDataError, approved_regimens
     from jakpath.web.api import cached_rank, get_store
     from jakpath.web.pages import templates
 
@@ -411,6 +413,12 @@ def warm_up(app: FastAPI, diseases: list[str] | tuple[str, ...] | None = ()) -> 
     for name in templates.env.list_templates():
         templates.env.get_template(name)
     kb = app.state.kb
+    # every ranking's disease-independent part: the candidates' PK models and label burdens
+    try:
+        for drug in dict.fromkeys(d for d, _ in approved_regimens(kb)):
+            label_burden(kb, drug)
+    except Exception:  # a warm-up never takes the server down (the request reports it)
+        return 0
     if diseases is None:
         d = kb.diseases
         with_drivers = set(kb.disease_drivers.disease_id)
