@@ -7,7 +7,10 @@ and the table shows both trees side by side with the ratio baseline/current.
 
 The derived-table cache (``JAKPATH_CACHE_DIR``) is pointed at a fresh temporary folder per tree:
 the first run of the first command fills it ("first" column: a first use after install or after
-a data change), the repeats reuse it ("median" column: every later answer).
+a data change), the repeats reuse it ("median" column: every later answer). Each tree also gets
+an evidence store of its own (``JAKPATH_DATA_DIR`` in the same temporary folder), created by its
+first command that reads evidence, so that no other jakpath on the machine writes to it while
+it is measured (the cached rankings follow the store's content).
 
 Also measures ``jakpath serve``: seconds from process start to the first answer of /api/version,
 and the first /disease/{name} page after that.
@@ -61,7 +64,9 @@ def tree_from_ref(ref: str, into: Path) -> Path:
 
 def env_for(src: Path, cache: Path) -> dict:
     env = dict(os.environ, PYTHONPATH=str(src), JAKPATH_CACHE_DIR=str(cache))
+    env["JAKPATH_DATA_DIR"] = str(cache.parent / "data")  # an evidence store of its own
     env.pop("JAKPATH_NO_CACHE", None)
+    env.pop("JAKPATH_DATABASE_URL", None)
     return env
 
 
