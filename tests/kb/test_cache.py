@@ -2,6 +2,7 @@
 
 import csv
 import math
+import os
 import shutil
 
 import pandas as pd
@@ -152,3 +153,29 @@ def test_infinite_and_nan_fields_survive_the_round_trip(cache_dir):
     assert cache.derived(load_kb(), "probe", lambda: value) is value  # computed
     back = cache.derived(load_kb(), "probe", lambda: None)  # read back, not recomputed
     assert back["a"] == math.inf and math.isnan(back["b"])
+
+
+def test_cached_enzyme_fits_equal_a_fresh_computation(cache_dir, monkeypatch):
+    kb = load_kb()
+    potency.enzyme_fits.cache_clear()
+    potency.enzyme_fits(kb)  # computes and writes
+    assert len(list(cache_dir.glob("enzyme_fits-*.pkl"))) == 1
+    potency.enzyme_fits.cache_clear()
+    monkeypatch.setattr(potency, "build_enzyme_fits", lambda _kb: pytest.fail("recomputed"))
+    cached = potency.enzyme_fits(kb)
+    monkeypatch.undo()
+    potency.enzyme_fits.cache_clear()
+    assert cached == potency.build_enzyme_fits(kb)
+
+
+def test_put_keeps_the_newest_entries_of_a_kind(cache_dir):
+    kb = load_kb()
+    for i in range(4):
+        cache.put(kb, f"kind-{i}", i, keep=("kind-", 2))
+        (path,) = cache_dir.glob(f"kind-{i}-*.pkl")
+        os.utime(path, (1_000_000 + i, 1_000_000 + i))  # written in this order
+    cache.put(kb, "other", "x", keep=("other", 2))
+    left = sorted(p.name.split("-")[1] for p in cache_dir.glob("kind-*.pkl"))
+    assert left == ["2", "3"]
+    assert [cache.lookup(kb, f"kind-{i}") for i in (2, 3)] == [2, 3]
+    assert cache.lookup(kb, "kind-0") is cache.MISSING

@@ -288,7 +288,15 @@ def enzyme_fits(kb: KnowledgeBase) -> dict[str, EnzymeFit]:
     across assays), single-drug sets are shrunk towards the rest, and Km is the grid value that
     minimises the penalised residual (profile likelihood). A cited Km in ``atp_km.csv``
     replaces the fitted one.
+
+    Computed once per data and code version and then read from the disk cache
+    (:mod:`jakpath.kb.cache`).
     """
+    return derived(kb, "enzyme_fits", lambda: build_enzyme_fits(kb))
+
+
+def build_enzyme_fits(kb: KnowledgeBase) -> dict[str, EnzymeFit]:
+    """Compute :func:`enzyme_fits` from the knowledge base (no cache)."""
     cited = kb.atp_km
     out = {}
     for jak in ("JAK1", "JAK2", "JAK3", "TYK2"):

@@ -136,10 +136,12 @@ def lookup(kb, name: str, *, extra: str = ""):
         return MISSING
 
 
-def put(kb, name: str, value, *, extra: str = "") -> None:
+def put(kb, name: str, value, *, extra: str = "", keep: tuple[str, int] | None = None) -> None:
     """Store ``value`` as table ``name`` for this data, code and ``extra``.
 
-    Quietly nothing where caching is off or the folder cannot be written.
+    Quietly nothing where caching is off or the folder cannot be written. ``keep=(prefix, n)``
+    then removes the oldest entries whose names start with ``prefix`` beyond the newest ``n``
+    (for results cached per argument, e.g. one ranking per disease and patient).
     """
     folder = cache_dir()
     if folder is None:
@@ -147,7 +149,23 @@ def put(kb, name: str, value, *, extra: str = "") -> None:
     try:
         _write(folder, name, cache_key(kb, name, extra), value)
     except OSError:  # read-only or full disk: the answer is still right, only not reused
-        pass
+        return
+    if keep is not None:
+        _prune(folder, *keep)
+
+
+def _prune(folder: Path, prefix: str, n: int) -> None:
+    entries = []
+    for path in folder.glob(f"{prefix}*.pkl"):
+        try:
+            entries.append((path.stat().st_mtime, path))
+        except OSError:  # removed meanwhile by another process
+            pass
+    for _, path in sorted(entries, reverse=True)[n:]:
+        try:
+            path.unlink()
+        except OSError:
+            pass
 
 
 def derived(kb, name: str, compute: Callable[[], T], *, extra: str = "") -> T:

@@ -28,6 +28,10 @@ __all__ = ["EVIDENCE_LEVELS", "STUDY_LEVEL", "cached_with_evidence", "evidence_s
 
 T = TypeVar("T")
 
+CACHED_RESULTS_PER_KIND = 256
+"""Disk-cache entries kept per kind of result (``rank``, ``explain``), newest first: one per
+argument set (disease, regimens, patient, ...), about 10-20 kB each."""
+
 
 def cached_with_evidence(
     kb: KnowledgeBase, kind: str, params: str, store: StoreLike, compute: Callable[[], T]
@@ -40,7 +44,8 @@ def cached_with_evidence(
     adding, changing or removing any record gives a new key. A hit needs neither SQLAlchemy nor
     the computation. A store without a fingerprint (PostgreSQL, in memory) is always computed.
     On a miss the store is opened first (migrated and seeded, as ``compute`` would), and the
-    result is stored only if the store did not change while it was computed.
+    result is stored only if the store did not change while it was computed; the oldest
+    entries of ``kind`` beyond :data:`CACHED_RESULTS_PER_KIND` are then removed.
     """
     name = f"{kind}-{hashlib.sha256(params.encode()).hexdigest()[:20]}"
     fingerprint = store_fingerprint(store)
@@ -56,7 +61,7 @@ def cached_with_evidence(
     before = store_fingerprint(store)
     value = compute()
     if before is not None and store_fingerprint(store) == before:
-        put(kb, name, value, extra=before)
+        put(kb, name, value, extra=before, keep=(f"{kind}-", CACHED_RESULTS_PER_KIND))
     return value
 
 
