@@ -179,3 +179,15 @@ def test_put_keeps_the_newest_entries_of_a_kind(cache_dir):
     assert left == ["2", "3"]
     assert [cache.lookup(kb, f"kind-{i}") for i in (2, 3)] == [2, 3]
     assert cache.lookup(kb, "kind-0") is cache.MISSING
+
+
+def test_cached_enzyme_summary_equals_a_fresh_computation(cache_dir, monkeypatch):
+    kb = load_kb()
+    potency.enzyme_summary.cache_clear()
+    potency.enzyme_summary(kb)  # computes and writes
+    potency.enzyme_summary.cache_clear()
+    monkeypatch.setattr(potency, "build_enzyme_summary", lambda _kb: pytest.fail("recomputed"))
+    cached = potency.enzyme_summary(kb)
+    monkeypatch.undo()
+    potency.enzyme_summary.cache_clear()
+    pd.testing.assert_frame_equal(cached, potency.build_enzyme_summary(kb))

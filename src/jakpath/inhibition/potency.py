@@ -373,8 +373,14 @@ def enzyme_summary(kb: KnowledgeBase) -> pd.DataFrame:
     """Per drug x JAK: the assay-set model's Ki (derived), its standard error and record count.
 
     Targets the model does not cover (TYK2 JH2) and drugs with only derived medians keep the
-    geometric mean of their values, marked as such in ``basis``.
+    geometric mean of their values, marked as such in ``basis``. Computed once per data and
+    code version and then read from the disk cache (:mod:`jakpath.kb.cache`).
     """
+    return derived(kb, "enzyme_summary", lambda: build_enzyme_summary(kb))
+
+
+def build_enzyme_summary(kb: KnowledgeBase) -> pd.DataFrame:
+    """Compute :func:`enzyme_summary` from the knowledge base (no cache)."""
     fits = enzyme_fits(kb)
     rows = []
     e = enzyme_ki(kb)
