@@ -750,7 +750,7 @@ def population_cmd(
                 patient=_patient(egfr, crcl, child_pugh, with_drugs, cyp2c19, weight, age, sex),
             )
     except BackendError as exc:
-        fail(str(exc))
+        fail(escape(str(exc)))
     emit(
         df,
         fmt,
@@ -764,13 +764,15 @@ def population_cmd(
 
 
 @app.command("serve")
+@handles_errors
 def serve_cmd(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     port: int = typer.Option(8000, min=1, max=65535, help="TCP port."),
 ):
     """Run the web UI and HTTP API (OpenAPI at /docs); writes need JAKPATH_API_TOKEN."""
-    import uvicorn
+    from jakpath.extras import require
 
+    uvicorn = require("uvicorn", "web", "jakpath serve")
     from jakpath.web import create_app
     from jakpath.web.app import warm_up
 

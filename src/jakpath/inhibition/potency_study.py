@@ -247,9 +247,9 @@ def transfer_summary(kb: KnowledgeBase | None = None) -> dict:
 
 def plot_study(pred: pd.DataFrame, path) -> None:
     """Predicted vs measured unbound IC50 for each alternative (log-log, 3-fold band)."""
-    import matplotlib
+    from jakpath.extras import require
 
-    matplotlib.use("Agg")
+    require("matplotlib", "plot", "Drawing figures").use("Agg")
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, len(ALTERNATIVES), figsize=(17, 4.5), sharex=True, sharey=True)
