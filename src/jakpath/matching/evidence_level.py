@@ -11,9 +11,12 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, TypeAlias
 
-from jakpath.evidence import list_cases
+import pandas as pd
+
 from jakpath.evidence.levels import EVIDENCE_LEVELS, STUDY_LEVEL
+from jakpath.evidence.shipped import shipped_cases
 from jakpath.evidence.summary import summarise_records
+from jakpath.extras import available
 from jakpath.kb import KnowledgeBase
 
 if TYPE_CHECKING:
@@ -25,6 +28,17 @@ StoreLike: TypeAlias = "EvidenceStore | str | None"
 __all__ = ["EVIDENCE_LEVELS", "STUDY_LEVEL", "evidence_summary"]
 
 
+def _cases(kb: KnowledgeBase, disease_id: str, store: StoreLike) -> pd.DataFrame:
+    """The disease's records: from the store, or the shipped ones without the [db] extra."""
+    if store is None and not available("sqlalchemy"):
+        # no store can exist without SQLAlchemy, so the default store's content would be the
+        # shipped records; an explicit store or URL still needs the extra (and says so)
+        return shipped_cases(kb, kb.disease_names.resolve(disease_id))
+    from jakpath.evidence.queries import list_cases
+
+    return list_cases(disease=disease_id, store=store)
+
+
 def evidence_summary(
     kb: KnowledgeBase, disease_id: str, store: StoreLike = None
 ) -> dict[str, dict]:
@@ -33,7 +47,7 @@ def evidence_summary(
     Args:
         store: an open store or URL; default the user's store, seeded with the shipped records.
     """
-    cases = list_cases(disease=disease_id, store=store)
+    cases = _cases(kb, disease_id, store)
     if len(cases):
         routes = cases.route.fillna("").str.split(";")
         # a record given only for topical use says nothing about a tablet; a record without a

@@ -111,7 +111,8 @@ def _patient_models(kb, cands, patient) -> tuple[dict, dict[str, list[str]]]:
     from jakpath.exposure.model import pk_model
     from jakpath.exposure.patient import PatientError, apply_patient, label_recommendations
 
-    models, flags = {}, {}
+    models: dict = {}
+    flags: dict[str, list[str]] = {}
     if patient is None:
         return models, flags
     for c in cands:
