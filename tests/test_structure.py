@@ -140,3 +140,11 @@ def test_docstring_examples_run(name):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0, f"{name} has no docstring examples"
     assert result.failed == 0
+
+
+def test_knowledge_base_declares_every_table_attribute():
+    from jakpath.kb import KnowledgeBase
+    from jakpath.kb.tables import TABLES
+
+    declared = {n for n, t in KnowledgeBase.__annotations__.items() if t == "pd.DataFrame"}
+    assert declared == set(TABLES)

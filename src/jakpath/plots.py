@@ -25,9 +25,9 @@ SUFFIXES = (".png", ".svg", ".pdf")
 
 def _figure(figsize: tuple[float, float]):
     """A new Matplotlib figure, not registered with pyplot (nothing to close, no backend)."""
-    from matplotlib.figure import Figure
+    from jakpath.extras import require
 
-    return Figure(figsize=figsize)
+    return require("matplotlib.figure", "plot", "Drawing figures").Figure(figsize=figsize)
 
 
 def plot_regimen(

@@ -15,64 +15,34 @@ identifiers, and are read back as DataFrames::
 
 from __future__ import annotations
 
-import importlib
-import sys
-import types
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-# The public names, by the submodule that defines them. They are imported on first use (PEP 562),
-# so that ``import jakpath.evidence.urls`` or ``jakpath.evidence.fingerprint`` (standard library
-# only: the ranking cache asks whether the store changed) does not import SQLAlchemy.
-_EXPORTS = {
-    "jakpath.evidence.importers": (
-        "ImportResult",
-        "ImportValidationError",
-        "MalformedFileError",
-        "RowProblem",
-        "import_file",
-    ),
-    "jakpath.evidence.levels": ("EVIDENCE_LEVELS", "STUDY_LEVEL"),
-    "jakpath.evidence.models": (
-        "COUNT_FIELDS",
-        "DESIGN_ORDER",
-        "OUTCOMES",
-        "OUTPUT_FIELDS",
-        "RECORD_FIELDS",
-        "STUDY_TYPES",
-    ),
-    "jakpath.evidence.overview": (
-        "BY_DRUG_COLUMNS",
-        "MAP_COLUMNS",
-        "evidence_map",
-        "evidence_summary_by_drug",
-        "plot_map",
-    ),
-    "jakpath.evidence.queries": ("evidence_counts", "export_cases", "list_cases"),
-    "jakpath.evidence.store": (
-        "AddResult",
-        "EvidenceStore",
-        "StoreError",
-        "default_url",
-        "open_store",
-        "resolve_store",
-    ),
-    "jakpath.evidence.summary": (
-        "best_design",
-        "clopper_pearson",
-        "plot_summary",
-        "record_counts",
-        "summary",
-    ),
-    "jakpath.evidence.validate": (
-        "CaseInput",
-        "FieldProblem",
-        "InvalidRecordError",
-        "find_identifier",
-        "validate_record",
-    ),
-}
-_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
+from jakpath.evidence.fields import (
+    COUNT_FIELDS,
+    DESIGN_ORDER,
+    OUTCOMES,
+    OUTPUT_FIELDS,
+    RECORD_FIELDS,
+    STUDY_TYPES,
+)
+from jakpath.evidence.levels import EVIDENCE_LEVELS, STUDY_LEVEL
+from jakpath.evidence.shipped import shipped_cases
+from jakpath.evidence.summary import (
+    best_design,
+    clopper_pearson,
+    plot_summary,
+    record_counts,
+    summary,
+)
+from jakpath.evidence.validate import (
+    CaseInput,
+    FieldProblem,
+    InvalidRecordError,
+    find_identifier,
+    validate_record,
+)
 
 if TYPE_CHECKING:
     from jakpath.evidence.importers import (
@@ -81,15 +51,6 @@ if TYPE_CHECKING:
         MalformedFileError,
         RowProblem,
         import_file,
-    )
-    from jakpath.evidence.levels import EVIDENCE_LEVELS, STUDY_LEVEL
-    from jakpath.evidence.models import (
-        COUNT_FIELDS,
-        DESIGN_ORDER,
-        OUTCOMES,
-        OUTPUT_FIELDS,
-        RECORD_FIELDS,
-        STUDY_TYPES,
     )
     from jakpath.evidence.overview import (
         BY_DRUG_COLUMNS,
@@ -107,53 +68,44 @@ if TYPE_CHECKING:
         open_store,
         resolve_store,
     )
-    from jakpath.evidence.summary import (
-        best_design,
-        clopper_pearson,
-        plot_summary,
-        record_counts,
-        summary,
-    )
-    from jakpath.evidence.validate import (
-        CaseInput,
-        FieldProblem,
-        InvalidRecordError,
-        find_identifier,
-        validate_record,
-    )
+
+_LAZY = {
+    "ImportResult": "jakpath.evidence.importers",
+    "ImportValidationError": "jakpath.evidence.importers",
+    "MalformedFileError": "jakpath.evidence.importers",
+    "RowProblem": "jakpath.evidence.importers",
+    "import_file": "jakpath.evidence.importers",
+    "BY_DRUG_COLUMNS": "jakpath.evidence.overview",
+    "MAP_COLUMNS": "jakpath.evidence.overview",
+    "evidence_map": "jakpath.evidence.overview",
+    "evidence_summary_by_drug": "jakpath.evidence.overview",
+    "plot_map": "jakpath.evidence.overview",
+    "evidence_counts": "jakpath.evidence.queries",
+    "export_cases": "jakpath.evidence.queries",
+    "list_cases": "jakpath.evidence.queries",
+    "AddResult": "jakpath.evidence.store",
+    "EvidenceStore": "jakpath.evidence.store",
+    "StoreError": "jakpath.evidence.store",
+    "default_url": "jakpath.evidence.store",
+    "open_store": "jakpath.evidence.store",
+    "resolve_store": "jakpath.evidence.store",
+}
+"""Store-backed public name -> defining module, imported on first use, so that
+``import jakpath.evidence`` and the shipped records work without the ``[db]`` extra; these
+names raise :class:`jakpath.extras.MissingExtraError` naming ``[db]`` without SQLAlchemy."""
 
 
-class _EvidencePackage(types.ModuleType):
-    """Keeps a public function bound where a submodule has its name (``summary``).
-
-    Importing ``jakpath.evidence.summary`` (the module) sets the package's ``summary``
-    attribute to the module; the function of that name is put back.
-    """
-
-    def __setattr__(self, name: str, value) -> None:
-        if (
-            isinstance(value, types.ModuleType)
-            and _WHERE.get(name) == value.__name__
-            and hasattr(value, name)
-        ):
-            value = getattr(value, name)
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _EvidencePackage
-
-
-def __getattr__(name: str):
-    module = _WHERE.get(name)
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
     if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+        raise AttributeError(f"module 'jakpath.evidence' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
     globals()[name] = value
     return value
 
 
-def __dir__():
-    return sorted({*globals(), *_WHERE})
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 
 def add_case(
@@ -205,6 +157,7 @@ __all__ = [
     "plot_summary",
     "record_counts",
     "resolve_store",
+    "shipped_cases",
     "summary",
     "validate_record",
 ]

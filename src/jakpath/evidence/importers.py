@@ -17,6 +17,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from jakpath.extras import require
+
+require("sqlalchemy", "db", "The evidence store")
+
+# ruff: noqa: E402
 from sqlalchemy import insert, select
 
 from jakpath.evidence.models import CaseRecord

@@ -10,6 +10,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from jakpath.extras import require
+
+require("sqlalchemy", "db", "The evidence store")
+
+# ruff: noqa: E402
 from sqlalchemy import (
     CheckConstraint,
     DateTime,
@@ -22,29 +27,36 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-OUTCOMES = ("complete", "partial", "none", "worse", "mixed", "not_reported")
-"""Outcome scale of a record, best first; the source's own words go to ``outcome_text``.
+from jakpath.evidence.fields import (  # re-exported: the store's public names
+    COUNT_FIELDS,
+    COUNTS_BASIS,
+    DERIVED_OUTPUT_FIELDS,
+    DESIGN_ORDER,
+    DRUG_SEPARATOR,
+    NEW_IN_0002,
+    ORIGINS,
+    OUTCOMES,
+    OUTPUT_FIELDS,
+    RECORD_FIELDS,
+    STUDY_TYPES,
+)
 
-``mixed`` means some patients responded and some did not; the responder counts
-(``n_complete``, ``n_partial``, ``n_none``) say how many of each.
-"""
-
-STUDY_TYPES = ("case_report", "case_series", "cohort", "randomised_trial", "open_label_trial")
-"""Study designs a record can come from."""
-
-DESIGN_ORDER = ("randomised_trial", "open_label_trial", "cohort", "case_series", "case_report")
-"""Study designs, strongest first (the order ``best_design`` picks from)."""
-
-COUNTS_BASIS = ("reported", "derived")
-"""How a record's responder counts were obtained: counted in the source, or derived from a
-percentage of the stated number of patients (rounded; the ``note`` shows the arithmetic)."""
-
-DRUG_SEPARATOR = ";"
-"""Separates the drugs of a record whose source does not say which patient had which drug
-(``upadacitinib;tofacitinib`` = "upadacitinib or tofacitinib")."""
-
-ORIGINS = ("kb", "user")
-"""Where a record came from: shipped with the knowledge base, or added by a user."""
+__all__ = [
+    "COUNTS_BASIS",
+    "COUNT_FIELDS",
+    "DERIVED_OUTPUT_FIELDS",
+    "DESIGN_ORDER",
+    "DRUG_SEPARATOR",
+    "NEW_IN_0002",
+    "ORIGINS",
+    "OUTCOMES",
+    "OUTPUT_FIELDS",
+    "RECORD_FIELDS",
+    "STUDY_TYPES",
+    "Base",
+    "CaseRecord",
+    "StoreMeta",
+]
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -140,61 +152,3 @@ class StoreMeta(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
-
-
-RECORD_FIELDS = (
-    "case_id",
-    "disease_id",
-    "drug_id",
-    "regimen_text",
-    "dose_mg",
-    "interval_h",
-    "route",
-    "n_patients",
-    "age_years",
-    "age_band",
-    "sex",
-    "prior_failed",
-    "time_to_response",
-    "time_to_response_weeks",
-    "outcome",
-    "outcome_text",
-    "outcome_measure",
-    "n_complete",
-    "n_partial",
-    "n_none",
-    "counts_basis",
-    "duration",
-    "duration_weeks",
-    "adverse_events",
-    "follow_up",
-    "follow_up_weeks",
-    "study_type",
-    "source_ids",
-    "doi",
-    "pmid",
-    "location",
-    "note",
-)
-"""Fields a user supplies (import, ``add``); ``origin``, ``added_by`` and ``added_at`` are set."""
-
-COUNT_FIELDS = ("n_complete", "n_partial", "n_none")
-"""Responder counts of a record: complete, partial (responded, not completely) and none
-(no response or worse). Empty = not reported."""
-
-NEW_IN_0002 = (
-    "outcome_measure",
-    *COUNT_FIELDS,
-    "counts_basis",
-    "duration",
-    "duration_weeks",
-)
-"""Fields added by migration 0002 (left out of a record's content hash while empty, so records
-stored before it keep their hash)."""
-
-DERIVED_OUTPUT_FIELDS = ("drug", "responders")
-"""Read-only columns of query results: ``drug`` (``a or b`` for a record naming several drugs)
-and ``responders`` (``"3 complete, 2 partial, 1 none"`` or ``"not reported"``)."""
-
-OUTPUT_FIELDS = (*RECORD_FIELDS, *DERIVED_OUTPUT_FIELDS, "origin", "added_by", "added_at")
-"""Columns of query results and exports, in order."""

@@ -187,9 +187,9 @@ def plot_map(df: pd.DataFrame, path: str | Path, *, title: str | None = None) ->
     path = Path(path)
     if path.suffix.lower() not in PLOT_SUFFIXES:
         raise ValueError(f"figure file must end in {', '.join(PLOT_SUFFIXES)}, got {path.name!r}")
-    import matplotlib
+    from jakpath.extras import require
 
-    matplotlib.use("Agg")
+    require("matplotlib", "plot", "Drawing figures").use("Agg")
     import matplotlib.pyplot as plt
 
     diseases = sorted(set(df.disease))

@@ -9,33 +9,27 @@ from datetime import UTC
 from pathlib import Path
 
 import pandas as pd
+
+from jakpath.extras import require
+
+require("sqlalchemy", "db", "The evidence store")
+
+# ruff: noqa: E402
 from sqlalchemy import or_, select
 
 from jakpath.evidence.levels import evidence_levels
 from jakpath.evidence.models import (
-    COUNT_FIELDS,
     DRUG_SEPARATOR,
     OUTCOMES,
     OUTPUT_FIELDS,
     STUDY_TYPES,
     CaseRecord,
 )
+from jakpath.evidence.shipped import records_frame
 from jakpath.evidence.store import EvidenceStore, resolve_store
-from jakpath.evidence.validate import drug_label
 from jakpath.kb import KnowledgeBase
 
 EXPORT_FORMATS = ("csv", "json")
-
-_FLOAT_COLUMNS = (
-    "dose_mg",
-    "interval_h",
-    "n_patients",
-    "age_years",
-    "time_to_response_weeks",
-    "follow_up_weeks",
-    *COUNT_FIELDS,
-    "duration_weeks",
-)
 
 
 def _choice(name: str, value: str | None, choices: tuple[str, ...]) -> str | None:
@@ -101,27 +95,7 @@ def _frame(store: EvidenceStore, query) -> pd.DataFrame:
     with store.transaction() as s:
         records = s.scalars(query).all()
         rows = [{f: getattr(r, f, None) for f in OUTPUT_FIELDS} for r in records]
-    for row in rows:
-        row["drug"] = drug_label(row["drug_id"])
-        row["responders"] = responders_text(row)
-    df = pd.DataFrame(rows, columns=list(OUTPUT_FIELDS))
-    for col in _FLOAT_COLUMNS:
-        df[col] = pd.to_numeric(df[col], errors="coerce").astype(float)
-    df["added_at"] = pd.to_datetime(df["added_at"], utc=True)
-    return df
-
-
-def responders_text(row) -> str:
-    """``"3 complete, 2 partial, 1 none"`` from a record's counts, or ``"not reported"``."""
-    counts = [row.get(f) for f in COUNT_FIELDS]
-    if all(c is None or (isinstance(c, float) and math.isnan(c)) for c in counts):
-        return "not reported"
-    words = ("complete", "partial", "none")
-    return ", ".join(
-        f"{int(c)} {w}"
-        for c, w in zip(counts, words, strict=True)
-        if c is not None and not (isinstance(c, float) and math.isnan(c))
-    )
+    return records_frame(rows)
 
 
 def _jsonable(value):

@@ -19,6 +19,11 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from jakpath.extras import require
+
+require("sqlalchemy", "db", "The evidence store")
+
+# ruff: noqa: E402
 from sqlalchemy import Engine, create_engine, delete, event, func, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -26,6 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from jakpath.evidence.models import CaseRecord, StoreMeta
+from jakpath.evidence.shipped import KB_ORIGIN_PREFIX, kb_records
 from jakpath.evidence.urls import (  # noqa: F401  (part of this module's interface)
     ENV_DATA_DIR,
     ENV_DATABASE_URL,
@@ -46,7 +52,6 @@ ENV_USER = "JAKPATH_USER"
 """Environment variable overriding the account name recorded in ``added_by``."""
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-KB_ORIGIN_PREFIX = "kb:"
 """Prefix of the case ids of shipped records (``kb:case001``); reserved for them."""
 
 _PG_LOCK_KEY = 7_243_011  # pg_advisory_xact_lock key serialising migrations and seeding
@@ -427,24 +432,6 @@ def reserved_case_id(case_id: str) -> None:
         raise InvalidRecordError(
             [FieldProblem("case_id", f"{case_id!r}: ids starting 'kb:' are for shipped records")]
         )
-
-
-def kb_records(kb: KnowledgeBase) -> list[CaseInput]:
-    """The knowledge base's case rows as validated records, citations filled from sources."""
-    sources = kb.sources.set_index("source_id")
-    out = []
-    for row in kb.cases.to_dict(orient="records"):
-        row = {k: v for k, v in row.items() if not str(k).startswith("__")}
-        row["case_id"] = KB_ORIGIN_PREFIX + row["case_id"]
-        for sid in str(row["source_ids"]).split(";"):
-            sid = sid.strip()
-            if sid in sources.index:
-                src = sources.loc[sid]
-                if src.doi or src.pmid:
-                    row["doi"], row["pmid"] = src.doi or None, str(src.pmid or "") or None
-                    break
-        out.append(validate_record(row, kb, origin="kb"))
-    return out
 
 
 def open_store(

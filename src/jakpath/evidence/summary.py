@@ -20,14 +20,16 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from jakpath.evidence.models import COUNT_FIELDS, DESIGN_ORDER
-from jakpath.evidence.queries import list_cases
-from jakpath.evidence.store import EvidenceStore, resolve_store
+from jakpath.evidence.fields import COUNT_FIELDS, DESIGN_ORDER
 from jakpath.evidence.validate import drug_label
+
+if TYPE_CHECKING:
+    from jakpath.evidence.store import EvidenceStore
 
 RESPONSE = ("complete", "partial")
 NON_RESPONSE = ("none", "worse")
@@ -220,6 +222,9 @@ def summary(
         One row per drug (most evaluable patients first), columns ``COLUMNS``; fractions in
         [0, 1]; ``attrs["caveat"]`` and ``attrs["disease_id"]`` describe it.
     """
+    from jakpath.evidence.queries import list_cases  # the store needs the [db] extra
+    from jakpath.evidence.store import resolve_store
+
     store = resolve_store(store)
     disease_id = store.kb.disease_names.resolve(disease)
     cases = list_cases(disease=disease_id, store=store)
@@ -233,9 +238,9 @@ def plot_summary(df: pd.DataFrame, path: str | Path, *, title: str | None = None
     path = Path(path)
     if path.suffix.lower() not in PLOT_SUFFIXES:
         raise ValueError(f"figure file must end in {', '.join(PLOT_SUFFIXES)}, got {path.name!r}")
-    import matplotlib
+    from jakpath.extras import require
 
-    matplotlib.use("Agg")
+    require("matplotlib", "plot", "Drawing figures").use("Agg")
     import matplotlib.pyplot as plt
 
     shown = df[df.evaluable_patients > 0].reset_index(drop=True)

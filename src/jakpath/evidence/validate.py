@@ -16,7 +16,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 
-from jakpath.evidence.models import (
+from jakpath.evidence.fields import (
     COUNT_FIELDS,
     COUNTS_BASIS,
     DRUG_SEPARATOR,

@@ -23,12 +23,12 @@ included (the notes say so where a drug has one). Needs ``python-libsbml``.
 from __future__ import annotations
 
 import html
-import importlib
 import math
 from dataclasses import dataclass
 from pathlib import Path
 
 from jakpath.exposure.regimen import Regimen, parse_regimen
+from jakpath.extras import require
 from jakpath.kb import KnowledgeBase, load_kb
 
 XHTML = "http://www.w3.org/1999/xhtml"
@@ -39,15 +39,7 @@ class SBMLExportError(RuntimeError):
 
 
 def _libsbml():
-    try:
-        return importlib.import_module("libsbml")
-    except ImportError as exc:
-        from jakpath.export.tables import MissingDependencyError
-
-        raise MissingDependencyError(
-            "SBML export needs the 'python-libsbml' package, which is not installed: "
-            "pip install python-libsbml"
-        ) from exc
+    return require("libsbml", "sbml", "SBML export")
 
 
 @dataclass(frozen=True)

@@ -8,31 +8,25 @@ disease ranking when a disease is given. Both add ``manifest.json`` (see
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 import pandas as pd
 
 from jakpath.export.manifest import WrittenFile, write_manifest
+from jakpath.extras import MissingExtraError, require
 from jakpath.kb import KnowledgeBase, load_kb
 from jakpath.kb.tables import TABLES
 
 FORMATS = ("csv", "parquet")
 
 
-class MissingDependencyError(ImportError):
-    """An optional package an export format needs is not installed; the message names it."""
+MissingDependencyError = MissingExtraError
+"""An optional package an export format needs is not installed (the message names the extra)."""
 
 
 def require_pyarrow() -> None:
     """Raise :class:`MissingDependencyError` naming ``pyarrow`` if it cannot be imported."""
-    try:
-        importlib.import_module("pyarrow")
-    except ImportError as exc:
-        raise MissingDependencyError(
-            "Parquet export needs the 'pyarrow' package, which is not installed: "
-            "pip install pyarrow (or use --format csv)"
-        ) from exc
+    require("pyarrow", "export", "Parquet export (or use --format csv)")
 
 
 def _check_format(fmt: str) -> str:

@@ -10,6 +10,7 @@ import pandas as pd
 from jakpath.exposure.kernels import disposition
 from jakpath.exposure.model import (
     MissingDataError,
+    PKModel,
     concentrations_nM,
     metabolite_concentrations,
     metabolites_of,
@@ -66,6 +67,13 @@ def _metabolite_effective_half_life_h(kb, model, met_model, interval_h: float) -
     return interval_h * math.log(2) / math.log(ratio / (ratio - 1.0))
 
 
+def _mw(model: PKModel) -> float:
+    """The analyte's molecular weight (g/mol), or MissingDataError."""
+    if model.mw_g_per_mol is None:
+        raise MissingDataError(f"no molecular weight for {model.drug_id}")
+    return model.mw_g_per_mol
+
+
 def _predict(
     kb: KnowledgeBase,
     drug_id: str,
@@ -98,7 +106,7 @@ def _predict(
         return terminal_half_life_h(analyte_model), model.model_id
     if model.observed:
         return model.params["css_nM"] * (
-            1.0 if unit.startswith("nM") else analyte_model.mw_g_per_mol / 1000.0
+            1.0 if unit.startswith("nM") else _mw(analyte_model) / 1000.0
         ), model.model_id
     interval = interval_h if interval_h and interval_h > 0 else 24.0
     if state == "steady":
@@ -121,7 +129,7 @@ def _predict(
     if c_unit == unit.replace("*h", ""):
         to_unit = 1.0
     elif c_unit == "nM":
-        to_unit = mw / 1000.0
+        to_unit = _mw(analyte_model) / 1000.0
     elif mw:
         to_unit = 1000.0 / mw
     else:

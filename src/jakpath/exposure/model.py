@@ -50,7 +50,11 @@ class PKModel:
         parameters are per mg of parent dosed, so it takes ug (``per_mg_of_parent``).
         """
         dose = np.asarray(dose_mg, dtype=float) * self.dose_fraction
-        return dose * 1000.0 if per_mg_of_parent else dose * 1e6 / self.mw_g_per_mol
+        if per_mg_of_parent:
+            return dose * 1000.0
+        if self.mw_g_per_mol is None:
+            raise ValueError(f"{self.model_id}: no molecular weight to convert mg to nmol")
+        return dose * 1e6 / self.mw_g_per_mol
 
     @property
     def label(self) -> str:
@@ -205,7 +209,7 @@ def concentrations_nM(
     model: PKModel,
     regimens: Sequence[Regimen],
     t: np.ndarray,
-    kb: KnowledgeBase,
+    kb: KnowledgeBase | None,
     metabolite: str | None = None,
 ) -> np.ndarray:
     """Total plasma concentration (n_regimens, T) in nM of the parent or one metabolite."""
@@ -219,7 +223,7 @@ def concentrations_nM(
     steady = [r.steady_state for r in regimens]
     if any(steady) and not all(steady):
         raise RegimenError("mix of steady-state and finite-dose regimens in one call")
-    n_doses = None if all(steady) else np.array([float(r.n_doses) for r in regimens])
+    n_doses = None if all(steady) else np.array([float(r.n_doses or 0) for r in regimens])
     coef, rate, start, power = single_dose_terms(p, dose_nmol, np)
     if metabolite is not None:
         met = pk_model(metabolite, "IR", kb, dosed=False)
@@ -254,7 +258,7 @@ def metabolite_concentrations(
     dose_ug = model.dose_amount(np.array([r.dose_mg for r in regimens]), per_mg_of_parent=True)
     tau = np.array([r.interval_h for r in regimens])
     steady = all(r.steady_state for r in regimens)
-    n_doses = None if steady else np.array([float(r.n_doses) for r in regimens])
+    n_doses = None if steady else np.array([float(r.n_doses or 0) for r in regimens])
     coef, rate, start, power = single_dose_terms(p, dose_ug, np)
     return superpose(coef, rate, start, power, t, tau, n_doses, np), "ng/mL"
 
@@ -358,7 +362,7 @@ def simulate(
             effects.append(eff)
         t = times_h if times_h is not None else time_grid(regs[0], days, step_h)
         t = np.asarray(t, dtype=float)
-        analytes = [(drug_id, None, model)]
+        analytes: list[tuple[str, str | None, PKModel]] = [(drug_id, None, model)]
         if include_metabolites and not model.observed:
             analytes += [
                 (m, m, pk_model(m, "IR", kb, dosed=False)) for m in metabolites_of(drug_id, kb)

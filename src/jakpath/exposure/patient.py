@@ -353,10 +353,11 @@ def _interactions(
                 "that pathway)",
             )
     if patient.cyp2c19 and "cyp2c19" in fm:
-        a = CYP2C19_ACTIVITY[patient.cyp2c19]
+        cited = CYP2C19_ACTIVITY[patient.cyp2c19]
+        a = 1.0 if cited is None else cited
         flag = ""
-        if a is None:
-            a, flag = 1.0, f"no cited activity for CYP2C19 {patient.cyp2c19}: treated as normal"
+        if cited is None:
+            flag = f"no cited activity for CYP2C19 {patient.cyp2c19}: treated as normal"
         elif patient.cyp2c19 == "intermediate":
             flag = "intermediate activity 0.5 is an assumption (gene dose)"
         prev = activity.get("cyp2c19", 1.0)

@@ -81,7 +81,7 @@ def pathway_inhibition_course(
     table = potency_map(kb)
     formulation = regimens[0].formulation
     model = model or pk_model(drug_id, formulation, kb)
-    analytes = [(drug_id, None)]
+    analytes: list[tuple[str, str | None]] = [(drug_id, None)]
     if not model.observed:
         analytes += [(m, m) for m in metabolites_of(drug_id, kb)]
     x = np.zeros((len(regimens), t.size, len(pathways)))

@@ -1167,7 +1167,7 @@ def potency_audit(kb: KnowledgeBase | None = None, drug: str | None = None) -> p
             or (pot.tier == "bound" and r.record_id in pot.detail)
         )
         used = bool(r.used and in_pot)
-        if used:
+        if used and pot is not None:
             reason = r.reason or f"pooled into the {pot.tier} potency"
         elif r.used and pot is not None:
             reason = r.reason or f"superseded: the potency uses tier {pot.tier}"

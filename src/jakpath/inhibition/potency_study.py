@@ -64,9 +64,10 @@ def predict_printed(kb: KnowledgeBase, drug: str, cytokine: str) -> float:
     """Alternative (a): printed values combined over the pathway's JAKs, no translation."""
     printed = _printed(kb)
     ks = [printed.get((drug, j)) for j in pathway_jaks(kb).get(cytokine, ())]
-    if any(k is None for k in ks):
+    known = [k for k in ks if k is not None]
+    if len(known) < len(ks):
         return math.nan
-    return combine_jaks(ks)
+    return combine_jaks(known)
 
 
 def predict_global(kb: KnowledgeBase, drug: str, cytokine: str) -> float:
@@ -113,8 +114,8 @@ def predict_same_assay(
     ]
     preds = []
     for ref, value in refs.groupby("drug_id").unbound_nM.apply(_gmean).items():
-        ratios = [_same_assay_ratio(kb, drug, ref, j) for j in jaks]
-        ratios = [x for x in ratios if x is not None]
+        found = [_same_assay_ratio(kb, drug, ref, j) for j in jaks]
+        ratios = [x for x in found if x is not None]
         if ratios:
             preds.append(value * min(ratios))
     if not preds:
@@ -247,9 +248,9 @@ def transfer_summary(kb: KnowledgeBase | None = None) -> dict:
 
 def plot_study(pred: pd.DataFrame, path) -> None:
     """Predicted vs measured unbound IC50 for each alternative (log-log, 3-fold band)."""
-    import matplotlib
+    from jakpath.extras import require
 
-    matplotlib.use("Agg")
+    require("matplotlib", "plot", "Drawing figures").use("Agg")
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, len(ALTERNATIVES), figsize=(17, 4.5), sharex=True, sharey=True)

@@ -95,6 +95,39 @@ class KnowledgeBase:
     its ``source_ids`` and ``location`` columns, and ``kb.sources`` resolves them.
     """
 
+    # one attribute per table of jakpath.kb.tables.TABLES (set in __init__; declared for
+    # type checkers; tests/test_structure.py checks the two lists agree)
+    sources: pd.DataFrame
+    jaks: pd.DataFrame
+    atp_km: pd.DataFrame
+    cytokines: pd.DataFrame
+    receptors: pd.DataFrame
+    receptor_chains: pd.DataFrame
+    upstream_drivers: pd.DataFrame
+    readouts: pd.DataFrame
+    diseases: pd.DataFrame
+    disease_drivers: pd.DataFrame
+    drugs: pd.DataFrame
+    drug_properties: pd.DataFrame
+    enzyme_potency: pd.DataFrame
+    cellular_potency: pd.DataFrame
+    potency_curation: pd.DataFrame
+    pk_models: pd.DataFrame
+    pk_parameters: pd.DataFrame
+    pk_observations: pd.DataFrame
+    approvals: pd.DataFrame
+    boxed_warnings: pd.DataFrame
+    safety_classes: pd.DataFrame
+    safety_class_pathways: pd.DataFrame
+    label_safety: pd.DataFrame
+    trial_outcomes: pd.DataFrame
+    cases: pd.DataFrame
+    interacting_drugs: pd.DataFrame
+    pk_interaction_classes: pd.DataFrame
+    pk_covariates: pd.DataFrame
+    pk_auc_ratios: pd.DataFrame
+    pk_dose_recommendations: pd.DataFrame
+
     def __init__(
         self, tables: dict[str, pd.DataFrame], version: str, data_dir: Path, problems: list[Problem]
     ):

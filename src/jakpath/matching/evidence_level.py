@@ -13,8 +13,13 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeAlias, TypeVar
 
+import pandas as pd
+
 from jakpath.evidence.fingerprint import sqlite_path, store_fingerprint
 from jakpath.evidence.levels import EVIDENCE_LEVELS, STUDY_LEVEL
+from jakpath.evidence.shipped import shipped_cases
+from jakpath.evidence.summary import summarise_records
+from jakpath.extras import available
 from jakpath.kb import KnowledgeBase
 from jakpath.kb.cache import MISSING, lookup, put
 
@@ -33,6 +38,10 @@ CACHED_RESULTS_PER_KIND = 256
 argument set (disease, regimens, patient, ...), about 10-20 kB each."""
 
 
+SHIPPED_ONLY = "evidence: the shipped records only (no [db] extra)"
+"""Key part of results computed without an evidence store (the shipped records)."""
+
+
 def cached_with_evidence(
     kb: KnowledgeBase, kind: str, params: str, store: StoreLike, compute: Callable[[], T]
 ) -> T:
@@ -45,9 +54,18 @@ def cached_with_evidence(
     the computation. A store without a fingerprint (PostgreSQL, in memory) is always computed.
     On a miss the store is opened first (migrated and seeded, as ``compute`` would), and the
     result is stored only if the store did not change while it was computed; the oldest
-    entries of ``kind`` beyond :data:`CACHED_RESULTS_PER_KIND` are then removed.
+    entries of ``kind`` beyond :data:`CACHED_RESULTS_PER_KIND` are then removed. Without the
+    ``[db]`` extra the default evidence is the shipped records: keyed by data and code only.
     """
     name = f"{kind}-{hashlib.sha256(params.encode()).hexdigest()[:20]}"
+    keep = (f"{kind}-", CACHED_RESULTS_PER_KIND)
+    if store is None and not available("sqlalchemy"):
+        # without the [db] extra the evidence is the shipped records (part of the data)
+        value = lookup(kb, name, extra=SHIPPED_ONLY)
+        if value is MISSING:
+            value = compute()
+            put(kb, name, value, extra=SHIPPED_ONLY, keep=keep)
+        return value
     fingerprint = store_fingerprint(store)
     if fingerprint is not None:
         value = lookup(kb, name, extra=fingerprint)
@@ -61,8 +79,19 @@ def cached_with_evidence(
     before = store_fingerprint(store)
     value = compute()
     if before is not None and store_fingerprint(store) == before:
-        put(kb, name, value, extra=before, keep=(f"{kind}-", CACHED_RESULTS_PER_KIND))
+        put(kb, name, value, extra=before, keep=keep)
     return value
+
+
+def _cases(kb: KnowledgeBase, disease_id: str, store: StoreLike) -> pd.DataFrame:
+    """The disease's records: from the store, or the shipped ones without the [db] extra."""
+    if store is None and not available("sqlalchemy"):
+        # no store can exist without SQLAlchemy, so the default store's content would be the
+        # shipped records; an explicit store or URL still needs the extra (and says so)
+        return shipped_cases(kb, kb.disease_names.resolve(disease_id))
+    from jakpath.evidence.queries import list_cases
+
+    return list_cases(disease=disease_id, store=store)
 
 
 def evidence_summary(
@@ -73,10 +102,7 @@ def evidence_summary(
     Args:
         store: an open store or URL; default the user's store, seeded with the shipped records.
     """
-    from jakpath.evidence.queries import list_cases
-    from jakpath.evidence.summary import summarise_records
-
-    cases = list_cases(disease=disease_id, store=store)
+    cases = _cases(kb, disease_id, store)
     if len(cases):
         routes = cases.route.fillna("").str.split(";")
         # a record given only for topical use says nothing about a tablet; a record without a

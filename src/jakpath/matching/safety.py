@@ -85,7 +85,9 @@ def pathway_burden(
     """
     sm = safety_model(kb)
     weights = sm.classes.set_index("safety_class").weight.astype(float)
-    per, total, wsum = {}, 0.0, 0.0
+    per: dict[str, np.ndarray] = {}
+    total: np.ndarray = np.zeros(inh.shape[:-1])
+    wsum = 0.0
     for cls, members in classes.items():
         if not members:
             per[cls] = np.zeros(inh.shape[:-1])

@@ -111,7 +111,8 @@ def _patient_models(kb, cands, patient) -> tuple[dict, dict[str, list[str]]]:
     from jakpath.exposure.model import pk_model
     from jakpath.exposure.patient import PatientError, apply_patient, label_recommendations
 
-    models, flags = {}, {}
+    models: dict = {}
+    flags: dict[str, list[str]] = {}
     if patient is None:
         return models, flags
     for c in cands:
@@ -208,12 +209,15 @@ def rank(
         raise ValueError(f"order must be one of {', '.join(ORDERS)}, got {order!r}")
     kb = kb or load_kb()
     did = kb.disease_names.resolve(disease)
-    args = (did, list(regimens or []), metric, order, list(include or []))
-    args += (bool(stability or uncertainty), seed, patient)
-    params = repr(args)
+    regs, uses, stab = list(regimens or []), list(include or []), bool(stability or uncertainty)
+    params = repr((did, regs, metric, order, uses, stab, seed, patient))
+
+    def compute() -> pd.DataFrame:
+        return _rank(kb, did, regs, metric, order, uses, stab, seed, patient, store)
+
     if " at 0x" in params:  # an argument without a faithful text form: not cached
-        return _rank(kb, *args, store)
-    return cached_with_evidence(kb, "rank", params, store, lambda: _rank(kb, *args, store))
+        return compute()
+    return cached_with_evidence(kb, "rank", params, store, compute)
 
 
 def _rank(kb, disease, regimens, metric, order, include, stability, seed, patient, store):

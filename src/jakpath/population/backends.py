@@ -19,6 +19,7 @@ from typing import Any, Protocol, TypeAlias
 
 import numpy as np
 
+from jakpath.extras import install_hint
 from jakpath.population.chunks import (
     METRICS,
     Histograms,
@@ -164,7 +165,7 @@ def _run_jax(
         import jax
         import jax.numpy as jnp
     except ImportError as exc:
-        raise BackendError("backend 'jax' needs the jax package: pip install jax") from exc
+        raise BackendError(f"backend 'jax' needs the jax package: {install_hint('gpu')}") from exc
     jax.config.update("jax_enable_x64", True)
     seed_arr = jnp.asarray(seed % (1 << 64), dtype=jnp.uint64)
     key = _SpecKey(spec, hist)
@@ -207,7 +208,7 @@ def _run_dask(
         from distributed import Client, LocalCluster
     except ImportError as exc:
         raise BackendError(
-            "backend 'dask' needs dask and distributed: pip install 'dask[distributed]'"
+            f"backend 'dask' needs dask and distributed: {install_hint('dask')}"
         ) from exc
     cluster = None
     try:

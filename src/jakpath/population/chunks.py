@@ -60,7 +60,7 @@ class PopulationSpec:
 
 
 def _cohort_type(spec: PopulationSpec, offset: int, size: int, xp: Any) -> Any:
-    k = next(iter(spec.cohort.values())).size
+    k = next(iter((spec.cohort or {}).values())).size
     index = xp.arange(size, dtype=xp.int64) + xp.asarray(offset, dtype=xp.int64)
     return index % k
 
@@ -82,13 +82,14 @@ def draw(
     cohort, each subject's typical values are those of its patient type.
     """
     index = xp.arange(size, dtype=xp.uint64) + xp.asarray(offset, dtype=xp.uint64)
-    kind = _cohort_type(spec, offset, size, xp) if spec.cohort else None
+    cohort = spec.cohort or {}
+    kind = _cohort_type(spec, offset, size, xp) if cohort else None
     params = {}
     for k, f in enumerate(PK_FIELDS):
         cv = spec.cv.get(f, 0.0)
         typical = spec.typical[f]
-        if kind is not None and f in spec.cohort:
-            typical = typical * xp.asarray(spec.cohort[f])[kind]
+        if kind is not None and f in cohort:
+            typical = typical * xp.asarray(cohort[f])[kind]
         if cv > 0:
             s = math.sqrt(math.log(1.0 + cv * cv))
             params[f] = typical * xp.exp(s * normals(seed, index, k, xp))

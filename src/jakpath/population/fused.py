@@ -100,8 +100,12 @@ def compiled() -> tuple[Any, Any] | None:
         import numba
     except ImportError:
         return None
-    plain = dict(nogil=True, error_model="numpy")  # exponents exactly as the array kernel
-    summed = dict(plain, fastmath={"reassoc"})  # vectorised sums (order differs by rounding)
+    plain: dict[str, Any] = dict(
+        nogil=True, error_model="numpy"
+    )  # exponents exactly as the array kernel
+    summed: dict[str, Any] = dict(
+        plain, fastmath={"reassoc"}
+    )  # vectorised sums (order differs by rounding)
     try:  # the on-disk cache saves the compilation in later processes
         return numba.njit(cache=True, **plain)(_exponents), numba.njit(cache=True, **summed)(
             _metrics
@@ -148,7 +152,8 @@ def subject_metrics_fused(
     n_s, n_m = rate.shape
     steady = n_doses is None
     n_doses = np.zeros(n_s) if steady else f64(n_doses)
-    out = tuple(np.empty((n_s, inv_ic50.shape[1])) for _ in range(3))
+    shape = (n_s, inv_ic50.shape[1])
+    out = (np.empty(shape), np.empty(shape), np.empty(shape))
     buf = np.empty((1 if steady else 2, min(BLOCK_SUBJECTS, n_s), n_m, t.size))
     for lo in range(0, n_s, BLOCK_SUBJECTS):
         hi = min(n_s, lo + BLOCK_SUBJECTS)

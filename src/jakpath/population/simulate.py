@@ -138,7 +138,7 @@ def cohort_patients(cohort: Cohort) -> list[Patient]:
 
     from jakpath.exposure.patient import Patient
 
-    if isinstance(cohort, dict):
+    if isinstance(cohort, Mapping):
         fields = list(cohort)
         values = [v if isinstance(v, list | tuple) else [v] for v in cohort.values()]
         out = [
@@ -368,13 +368,13 @@ def run_population(
     display = kb.cytokine_display_names()
     for metric in METRICS:
         pct = hist.percentiles(metric, PERCENTILES)
-        for j, c in enumerate(cytokines):
+        for j, cyt in enumerate(cytokines):
             rows.append(
                 {
                     "drug": drug_id,
                     "regimen": reg.label(),
-                    "cytokine": c,
-                    "cytokine_name": display[c],
+                    "cytokine": cyt,
+                    "cytokine_name": display[cyt],
                     "metric": metric,
                     **{f"p{q}": pct[j, k] for k, q in enumerate(PERCENTILES)},
                 }

@@ -14,7 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict
 
 from jakpath import __version__
-from jakpath.evidence.models import OUTCOMES, STUDY_TYPES
+from jakpath.evidence.fields import OUTCOMES, STUDY_TYPES
 from jakpath.exposure.model import simulate
 from jakpath.exposure.regimen import parse_regimen
 from jakpath.formats import json_records, json_safe

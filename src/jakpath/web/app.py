@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from jakpath import __version__
 from jakpath.exposure.model import MissingDataError
+from jakpath.extras import require
 from jakpath.inhibition.potency import potency_map
 from jakpath.kb import KnowledgeBase, UnknownNameError, load_kb
 
@@ -345,7 +346,7 @@ def create_app(
     @app.get("/static-vendor/plotly.min.js", include_in_schema=False)
     def plotly_js():
         """Plotly's browser bundle, served from the installed plotly package (offline)."""
-        import plotly
+        plotly = require("plotly", "web", "The web app's charts")
 
         return FileResponse(
             Path(plotly.__file__).parent / "package_data" / "plotly.min.js",
@@ -357,7 +358,7 @@ def create_app(
         """Swagger UI and ReDoc browser bundles, from the installed fastapi-offline package."""
         if name not in DOCS_ASSETS:
             raise StarletteHTTPException(404, f"no vendored asset {name!r}")
-        import fastapi_offline
+        fastapi_offline = require("fastapi_offline", "web", "The API docs pages")
 
         return FileResponse(
             Path(fastapi_offline.__file__).parent / "static" / name, media_type=DOCS_ASSETS[name]

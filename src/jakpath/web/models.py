@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 
-from jakpath.evidence.models import OUTCOMES, STUDY_TYPES
+from jakpath.evidence.fields import OUTCOMES, STUDY_TYPES
 
 Number: TypeAlias = Annotated[
     float | Literal["inf", "-inf"] | None,
