@@ -105,8 +105,11 @@ def rank_cmd(
         "(score = coverage + evidence - safety, each 0..1)"
     )
     if fmt == Format.table:
-        cols = list(SUMMARY_COLUMNS) + (["p_first", "p_top3"] if stability else [])
-        shown = df[cols].assign(flags=df["flags"].map("; ".join))
+        # the terminal table stays narrow: safety's two halves and the full flag texts are in
+        # --format json/csv and in `jakpath explain`
+        cols = [c for c in SUMMARY_COLUMNS if c not in ("burden", "label_burden")]
+        cols += ["p_first", "p_top3"] if stability else []
+        shown = df[cols].assign(flags=df["flags"].map(_short_flags))
         emit(shown, fmt, title=title, float_fmt="{:.2f}")
         for note in notes:
             console.print(f"[dim]note: {escape(note)}[/]", highlight=False)
@@ -173,3 +176,8 @@ def explain_cmd(disease: str, drug: str, regimen: str, fmt: Format = FORMAT_OPT)
         fail("explain has no CSV form; use --format table or json")
     else:
         typer.echo(out["text"])
+
+
+def _short_flags(flags: list[str]) -> str:
+    """Flags for the terminal table: each flag's kind (text before ':'), once."""
+    return "; ".join(dict.fromkeys(f.split(":", 1)[0] for f in flags))
