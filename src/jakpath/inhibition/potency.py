@@ -70,11 +70,13 @@ with the same JAKs; the value used is the leave-one-pathway-out RMS error of tha
 (:func:`transfer_check`) when larger."""
 
 UNKNOWN_LOG10_SD = 1.0
-"""Uncertainty (log10, 10-fold each way at one SD) of an unknown pathway's assumed central value."""
+"""Uncertainty (log10, 10-fold each way at one SD) of an unknown pathway's assumed central value
+(ASSUMPTION: no source; chosen wide so that rank stability and populations show the ignorance)."""
 
 CLASS_PRIOR_N = 3.0
 """Shrinkage of a dependency class's translation offset towards the overall offset: a class with
-this many calibration values sits halfway between its own median and the overall median."""
+this many calibration values sits halfway between its own median and the overall median
+(ASSUMPTION: set before the leave-one-drug-out check, not tuned on it)."""
 
 INTERVAL_Z = 1.645
 """Normal quantile of the reported interval (90%: 5th to 95th percentile on the log scale)."""
@@ -202,10 +204,12 @@ KM_GRID_uM = np.logspace(0, np.log10(2000.0), 31)
 
 SET_LOG10_SD = 0.5
 """Prior SD (log10) of an assay set's offset: protocols differ by ~3-fold for the same drug
-(construct, substrate, enzyme lot), so one set's values are shrunk towards the others'."""
+(construct, substrate, enzyme lot), so one set's values are shrunk towards the others'
+(ASSUMPTION: a round figure, not fitted; not tuned on the cellular check)."""
 
 RECORD_LOG10_SD = 0.2
-"""Residual SD (log10) of one record within its assay set (replicate noise, ~1.6-fold)."""
+"""Residual SD (log10) of one record within its assay set (replicate noise, ~1.6-fold;
+ASSUMPTION: a round figure, not fitted)."""
 
 
 @dataclass(frozen=True)

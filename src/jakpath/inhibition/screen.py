@@ -41,7 +41,8 @@ MIN_COMPARABLE = 3
 
 SIBLING_FOLD = 3.0
 """Rows of one assay set measuring the same thing should agree within 3-fold (replicate noise of
-a pSTAT or enzyme IC50 within one protocol is well under 2-fold); beyond it they contradict."""
+a pSTAT or enzyme IC50 within one protocol is well under 2-fold); beyond it they contradict
+(ASSUMPTION: a written rule, not fitted)."""
 
 TIER_OF_MATRIX = {
     "whole_blood": "measured_whole_blood",
