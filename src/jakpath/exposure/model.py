@@ -310,6 +310,17 @@ def _join(*parts: str) -> str:
     return "; ".join(p for p in parts if p)
 
 
+ASSUMED_FRACTION_UNBOUND = 1.0
+"""Unbound fraction used when a drug's plasma protein binding is unknown (ASSUMPTION, flagged
+in ``note``): unbound taken as total, as the inhibition layer does; overstates unbound levels."""
+
+FU_UNKNOWN_NOTE = (
+    "fraction unbound of {analyte} unknown: ASSUMED 1 (unbound = total; overstates unbound "
+    "concentration)"
+)
+"""Note on every simulated row whose unbound concentration rests on that assumption."""
+
+
 def simulate(
     drug: str,
     regimen,
@@ -381,6 +392,9 @@ def simulate(
             else:
                 c_ng, c_nM = c, c * 1000.0 / mw
             fu = amodel.fraction_unbound
+            fu_note = ""
+            if fu is None:
+                fu, fu_note = ASSUMED_FRACTION_UNBOUND, FU_UNKNOWN_NOTE.format(analyte=analyte)
             for k, (j, r) in enumerate(zip(idx, regs, strict=True)):
                 frames.append(
                     pd.DataFrame(
@@ -392,7 +406,7 @@ def simulate(
                             "analyte": analyte,
                             "time_h": t,
                             "conc_total_nM": c_nM[k],
-                            "conc_unbound_nM": c_nM[k] * fu if fu is not None else np.nan,
+                            "conc_unbound_nM": c_nM[k] * fu,
                             "conc_total_ng_per_mL": c_ng[k],
                             "steady_state": r.steady_state,
                             "pk_model": amodel.model_id,
@@ -407,7 +421,7 @@ def simulate(
                                     else ""
                                 )
                             ),
-                            "note": _join(form_notes[j], model.note, model.patient_note),
+                            "note": _join(form_notes[j], model.note, model.patient_note, fu_note),
                         }
                     )
                 )
