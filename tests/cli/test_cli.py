@@ -66,7 +66,7 @@ def test_disease_csv_has_weights():
         (("simulate", "tofacitinib", "five mg bid"), "not a number"),
         (("simulate", "tofacitinib", "5 mL bid"), "unknown dose unit"),
         (("simulate", "pacritinib", "200 mg bid"), "no PK model"),
-        (("inhibition", "brepocitinib", "30 mg qd"), "no PK model"),
+        (("inhibition", "pacritinib", "200 mg bid"), "no PK model"),
         (("inhibition", "tofacitinib", "5 mg bid", "--pathway", "IL-17A"), "does not signal"),
         (("rank", "psoriasis", "--include", "tofacitinib"), "DRUG REGIMEN"),
         (("explain", "psoriasis", "tofacitinib", "5 mg every 0 h"), "positive"),
