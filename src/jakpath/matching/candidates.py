@@ -90,8 +90,10 @@ def _label_regimens(kb: KnowledgeBase) -> dict[tuple, tuple]:
 
 
 def is_label_regimen(kb: KnowledgeBase, drug_id: str, regimen: Regimen) -> bool:
-    """Whether ``regimen`` is a dose some label approves for ``drug_id`` (any indication or use,
-    induction included; topical products excluded)."""
+    """Whether ``regimen`` is a dose some label approves for ``drug_id``.
+
+    Any indication or use counts (induction included); topical products do not.
+    """
     key = (drug_id, round(regimen.dose_mg, 9), round(regimen.interval_h, 9), regimen.formulation)
     return key in _label_regimens(kb)
 

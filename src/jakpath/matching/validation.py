@@ -5,8 +5,9 @@ weeks 12-14, plaque psoriasis PASI75, ulcerative colitis clinical remission afte
 psoriatic arthritis ACR50), every approved regimen (a dose some label approves, for any
 indication or use) with a randomised-trial result in ``trial_outcomes.csv`` is scored by the
 ranking (as an explicit candidate, so induction doses count too; trial arms at doses no label
-approves are listed, not compared) and its placebo-adjusted response (active - placebo, in percentage points; arms of
-several trials pooled by arm size where given, else averaged) is compared by Spearman's rho.
+approves are listed, not compared) and its placebo-adjusted response (active - placebo, in
+percentage points; arms of several trials pooled by arm size where given, else averaged) is
+compared by Spearman's rho.
 
 Nothing is fitted: driver weights, safety weights and the evidence scale are set by written
 rules (data/RULES.md) before this comparison, which is reported as it comes out.
