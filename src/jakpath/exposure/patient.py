@@ -624,6 +624,8 @@ def auc_ratio_check(kb: KnowledgeBase | None = None, tolerance: float = 0.25) ->
                 notes.append("; ".join(dict.fromkeys(flags)))
             if not within:
                 notes.append(_auc_miss_reason(r, table))
+            if isinstance(r.note, str) and r.note.strip():
+                notes.append(f"data: {r.note.strip()}")
             rows.append(
                 {
                     **base,
@@ -661,10 +663,12 @@ def _auc_miss_reason(row, table: pd.DataFrame) -> str:
     """Why a predicted AUC ratio can miss the label's."""
     forms = set(table.form)
     if "renal_fraction" in forms:
+        extrapolated = any("outside the studied range" in str(f) for f in table.flag)
         return (
-            "the popPK renal term scales only the renal part of CL/F with eGFR; the label's "
-            "larger increase implies non-renal clearance also falls in renal impairment (and "
-            "the cohort's eGFR range did not reach severe impairment)"
+            "the renal term scales only the renal part of CL/F with eGFR; the larger observed "
+            "increase implies non-renal clearance also falls in renal impairment"
+            + (" (and the fitted cohort's eGFR range did not reach it)" if extrapolated else "")
+            + ("" if row.analyte == "parent" else "; renally cleared active metabolites too")
         )
     if any("Rowland" in f for f in forms):
         return (
