@@ -72,6 +72,14 @@ def test_abrocitinib_renal_share_from_urinary_excretion(kb):
     assert _factor("abrocitinib", Patient(egfr=45), kb) == pytest.approx(expected, rel=0.005)
 
 
+def test_abrocitinib_renal_effect_is_flagged_parent_only(kb):
+    # the share comes from urinary recovery (Peeva 2022), not a fitted covariate, and Wang 2022
+    # reports a 2.1-fold rise of the active moiety in moderate impairment that it cannot follow
+    _, _, table = covariate_effects("abrocitinib", Patient(egfr=45), kb)
+    assert "not a fitted renal covariate" in table.flag.iloc[0]
+    assert "parent only" in table.flag.iloc[0]
+
+
 def test_abrocitinib_severe_renal_impairment_parent_within_25_percent(kb):
     # Wang 2022 abstract: parent AUCinf GMR 121.32% severe vs normal renal function
     got = auc_ratio("abrocitinib", Patient(egfr=22), kb)

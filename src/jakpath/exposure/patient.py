@@ -36,6 +36,12 @@ CYP2C19_ACTIVITY: dict[str, float | None] = {
 no-function alleles, CPIC phenotype definition). Intermediate 0.5: ASSUMPTION (one no-function
 allele, gene-dose); rapid/ultrarapid: no cited activity, treated as normal and flagged."""
 
+MECHANISTIC_RENAL_FLAG = (
+    "renal share of clearance from urinary excretion, not a fitted renal covariate: parent "
+    "only; a fall of non-renal clearance and renally cleared active metabolites are not modelled"
+)
+"""Flag on a ``renal_fraction`` effect without a studied covariate range (a derived share)."""
+
 EGFR_RANGE = (1.0, 200.0)
 """Accepted eGFR (mL/min/1.73 m2): outside it the value is not physiological (a typo)."""
 CRCL_RANGE = (1.0, 400.0)
@@ -245,6 +251,9 @@ def _continuous(
             factor = (x / r.reference) ** r.value
         elif r.form == "renal_fraction":
             factor = (1.0 - r.value) + r.value * x / r.reference
+            if not (r.studied_low == r.studied_low and r.studied_high == r.studied_high):
+                # no fitted renal covariate: the share comes from urinary excretion data
+                flag = "; ".join(filter(None, [flag, MECHANISTIC_RENAL_FLAG]))
         elif r.form == "auc_ratio":
             low, high = (float(v) for v in r.level.split("-"))
             if not low <= x < high:
