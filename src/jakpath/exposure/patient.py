@@ -662,7 +662,12 @@ def auc_ratio_check(kb: KnowledgeBase | None = None, tolerance: float = 0.25) ->
                     "ratio": np.nan,
                     "within_25pct": False,
                     "independent": False,
-                    "note": str(exc),
+                    "note": str(exc)
+                    + (
+                        f"; data: {r.note.strip()}"
+                        if isinstance(r.note, str) and r.note.strip()
+                        else ""
+                    ),
                 }
             )
     return pd.DataFrame(rows)
