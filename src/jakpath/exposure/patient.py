@@ -616,7 +616,19 @@ def auc_ratio_check(kb: KnowledgeBase | None = None, tolerance: float = 0.25) ->
             }
             label_ratio = (table.form == "auc_ratio").any()
             derived_from_it = bool(sources & used_sources) and (table.quality == "derived").any()
-            independent = not label_ratio and not derived_from_it
+            # a popPK term for this very perpetrator was estimated from its interaction study
+            perpetrator = (
+                resolve_interacting_drug(r.with_drug, kb)[0]
+                if isinstance(r.with_drug, str) and r.with_drug
+                else None
+            )
+            same_study = perpetrator is not None and bool(
+                (
+                    (table.covariate == f"with {perpetrator}")
+                    & (table.patient_value == perpetrator)
+                ).any()
+            )
+            independent = not label_ratio and not derived_from_it and not same_study
             ratio = pred / r.observed_auc_ratio
             within = bool(abs(ratio - 1.0) <= tolerance)
             notes = []
@@ -624,6 +636,11 @@ def auc_ratio_check(kb: KnowledgeBase | None = None, tolerance: float = 0.25) ->
                 notes.append("covariate effect IS a label AUC ratio (not an independent check)")
             if derived_from_it:
                 notes.append("covariate effect derived from this figure")
+            if same_study:
+                notes.append(
+                    f"popPK term for {perpetrator} itself, estimated from its interaction study "
+                    "(not an independent check)"
+                )
             if r.analyte != "parent":
                 notes.append(
                     f"figure is the {r.analyte.replace('_', ' ')}; the model predicts the parent"
