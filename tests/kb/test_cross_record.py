@@ -50,6 +50,14 @@ def test_ic50_typed_in_uM_as_nM_is_flagged(tmp_path):
     assert found and "peers" in found[0].message
 
 
+def test_a_record_the_curator_excluded_takes_no_part_in_the_peer_check(tmp_path):
+    data = _copy(tmp_path)
+    line = _set(data / "cellular_potency.csv", {"record_id": "cell0001"}, "value_nM", "0.107")
+    with (data / "potency_curation.csv").open("a", encoding="utf-8") as fh:
+        fh.write("cell0001,cellular_potency,exclude,test: typed in uM,chembl,test\n")
+    assert not _consistency(validate(data), "cellular_potency.csv", line)
+
+
 def test_clearance_ten_fold_too_high_is_an_error(tmp_path):
     data = _copy(tmp_path)
     # Vong 2021 tofacitinib CL/F 26.3 L/h (Table 3) typed as 263

@@ -7,9 +7,11 @@ five unless a stated safety rule pushes them down; no duplicates; induction dose
 candidates by default.
 """
 
+import pandas as pd
 import pytest
 
 import jakpath
+from jakpath.kb.load import default_data_dir
 from jakpath.matching import rank
 from jakpath.matching.scoring import EVIDENCE_POINTS
 
@@ -125,3 +127,17 @@ def test_orders(kb):
         assert all((b >= a) if ascending else (b <= a) for a, b in pairs)
     with pytest.raises(ValueError, match="order must be one of"):
         rank("dermatomyositis", kb=kb, order="alphabetical")
+
+
+def test_approved_is_a_property_of_the_dose_not_the_drug():
+    """RULES.md 5: another dose of a drug approved for the disease reads 'randomised trial'."""
+    raw = pd.read_csv(default_data_dir() / "approvals.csv")
+    ra = raw[(raw.disease_id == "rheumatoid_arthritis") & (raw.drug_id == "upadacitinib")]
+    assert set(ra.dose_mg) == {15}  # the label's RA dose; 30 mg is approved for AD and UC only
+    t = rank("rheumatoid_arthritis", stability=False)
+    upa = t[t.drug == "upadacitinib"].set_index("regimen")
+    assert upa.loc["15 mg qd XR", "evidence_level"] == "approved"
+    assert bool(upa.loc["15 mg qd XR", "approved_for_disease"])
+    assert upa.loc["30 mg qd XR", "evidence_level"] == "randomised trial"
+    assert not bool(upa.loc["30 mg qd XR", "approved_for_disease"])
+    assert "at another dose" in upa.loc["30 mg qd XR", "evidence_detail"]

@@ -33,6 +33,17 @@ def test_placebo_adjusted_responses_come_from_the_trial_table():
         expected = np.average(delta, weights=n) if (n > 0).all() else delta.mean()
         assert r.placebo_adjusted_pct == pytest.approx(expected, rel=1e-9)
         assert 0 <= r.coverage <= 1
+    # only doses some label approves (any indication or use) are compared: read from the raw table
+    label = pd.read_csv(default_data_dir() / "approvals.csv")
+    label = label[label.dose_mg.notna() & (label.route != "topical")]
+    for r in regimens.itertuples():
+        same = label[
+            (label.drug_id == r.drug_id)
+            & np.isclose(label.dose_mg, r.dose_mg)
+            & np.isclose(label.interval_h, r.interval_h)
+            & (label.formulation.fillna("IR") == r.formulation)
+        ]
+        assert len(same), f"{r.drug_id} {r.dose_mg} q{r.interval_h}h is not a label regimen"
     # every disease has at least three regimens with trial results, across two or more drugs
     assert (summary.n >= 3).all() and (summary.drugs >= 2).all()
 

@@ -89,3 +89,7 @@ app.command("demo")(demo_cmds.demo_cmd)
 def main() -> None:
     """Console-script entry point."""
     app()
+
+
+if __name__ == "__main__":  # python -m jakpath.cli.main
+    main()

@@ -36,6 +36,12 @@ CYP2C19_ACTIVITY: dict[str, float | None] = {
 no-function alleles, CPIC phenotype definition). Intermediate 0.5: ASSUMPTION (one no-function
 allele, gene-dose); rapid/ultrarapid: no cited activity, treated as normal and flagged."""
 
+MECHANISTIC_RENAL_FLAG = (
+    "renal share of clearance from urinary excretion, not a fitted renal covariate: parent "
+    "only; a fall of non-renal clearance and renally cleared active metabolites are not modelled"
+)
+"""Flag on a ``renal_fraction`` effect without a studied covariate range (a derived share)."""
+
 EGFR_RANGE = (1.0, 200.0)
 """Accepted eGFR (mL/min/1.73 m2): outside it the value is not physiological (a typo)."""
 CRCL_RANGE = (1.0, 400.0)
@@ -245,6 +251,9 @@ def _continuous(
             factor = (x / r.reference) ** r.value
         elif r.form == "renal_fraction":
             factor = (1.0 - r.value) + r.value * x / r.reference
+            if not (r.studied_low == r.studied_low and r.studied_high == r.studied_high):
+                # no fitted renal covariate: the share comes from urinary excretion data
+                flag = "; ".join(filter(None, [flag, MECHANISTIC_RENAL_FLAG]))
         elif r.form == "auc_ratio":
             low, high = (float(v) for v in r.level.split("-"))
             if not low <= x < high:
@@ -607,7 +616,19 @@ def auc_ratio_check(kb: KnowledgeBase | None = None, tolerance: float = 0.25) ->
             }
             label_ratio = (table.form == "auc_ratio").any()
             derived_from_it = bool(sources & used_sources) and (table.quality == "derived").any()
-            independent = not label_ratio and not derived_from_it
+            # a popPK term for this very perpetrator was estimated from its interaction study
+            perpetrator = (
+                resolve_interacting_drug(r.with_drug, kb)[0]
+                if isinstance(r.with_drug, str) and r.with_drug
+                else None
+            )
+            same_study = perpetrator is not None and bool(
+                (
+                    (table.covariate == f"with {perpetrator}")
+                    & (table.patient_value == perpetrator)
+                ).any()
+            )
+            independent = not label_ratio and not derived_from_it and not same_study
             ratio = pred / r.observed_auc_ratio
             within = bool(abs(ratio - 1.0) <= tolerance)
             notes = []
@@ -615,6 +636,11 @@ def auc_ratio_check(kb: KnowledgeBase | None = None, tolerance: float = 0.25) ->
                 notes.append("covariate effect IS a label AUC ratio (not an independent check)")
             if derived_from_it:
                 notes.append("covariate effect derived from this figure")
+            if same_study:
+                notes.append(
+                    f"popPK term for {perpetrator} itself, estimated from its interaction study "
+                    "(not an independent check)"
+                )
             if r.analyte != "parent":
                 notes.append(
                     f"figure is the {r.analyte.replace('_', ' ')}; the model predicts the parent"
@@ -624,6 +650,8 @@ def auc_ratio_check(kb: KnowledgeBase | None = None, tolerance: float = 0.25) ->
                 notes.append("; ".join(dict.fromkeys(flags)))
             if not within:
                 notes.append(_auc_miss_reason(r, table))
+            if isinstance(r.note, str) and r.note.strip():
+                notes.append(f"data: {r.note.strip()}")
             rows.append(
                 {
                     **base,
@@ -651,7 +679,12 @@ def auc_ratio_check(kb: KnowledgeBase | None = None, tolerance: float = 0.25) ->
                     "ratio": np.nan,
                     "within_25pct": False,
                     "independent": False,
-                    "note": str(exc),
+                    "note": str(exc)
+                    + (
+                        f"; data: {r.note.strip()}"
+                        if isinstance(r.note, str) and r.note.strip()
+                        else ""
+                    ),
                 }
             )
     return pd.DataFrame(rows)
@@ -661,10 +694,12 @@ def _auc_miss_reason(row, table: pd.DataFrame) -> str:
     """Why a predicted AUC ratio can miss the label's."""
     forms = set(table.form)
     if "renal_fraction" in forms:
+        extrapolated = any("outside the studied range" in str(f) for f in table.flag)
         return (
-            "the popPK renal term scales only the renal part of CL/F with eGFR; the label's "
-            "larger increase implies non-renal clearance also falls in renal impairment (and "
-            "the cohort's eGFR range did not reach severe impairment)"
+            "the renal term scales only the renal part of CL/F with eGFR; the larger observed "
+            "increase implies non-renal clearance also falls in renal impairment"
+            + (" (and the fitted cohort's eGFR range did not reach it)" if extrapolated else "")
+            + ("" if row.analyte == "parent" else "; renally cleared active metabolites too")
         )
     if any("Rowland" in f for f in forms):
         return (

@@ -493,9 +493,14 @@ def _num(value: str) -> float | None:
     return x if math.isfinite(x) else None
 
 
-def _potency_outliers(t: RawTable, keys: tuple[str, ...], out: _Collector) -> None:
+def _potency_outliers(
+    t: RawTable, keys: tuple[str, ...], out: _Collector, excluded: frozenset[str] = frozenset()
+) -> None:
+    """Warn on values far from their peers; records a curator excluded take no part."""
     groups: dict[tuple, list] = defaultdict(list)
     for row, where in zip(t.rows, t.lines, strict=True):
+        if row.get("record_id") in excluded:
+            continue
         x = _num(row.get("value_nM", ""))
         if x and x > 0 and row.get("relation", "=") in ("", "="):
             groups[tuple(row.get(k, "") for k in keys)].append((math.log10(x), x, where))
@@ -531,8 +536,13 @@ def _implied_half_lives(p: dict[str, float]) -> list[float]:
 
 def _check_cross_record(raw: dict[str, RawTable], out: _Collector) -> None:
     """Consistency across records: peer outliers, half-lives, binding as % and fraction."""
-    _potency_outliers(raw["enzyme_potency"], ("drug_id", "target", "measure"), out)
-    _potency_outliers(raw["cellular_potency"], ("drug_id", "cytokine_id", "measure"), out)
+    excluded = frozenset(
+        r.get("record_id", "")
+        for r in (raw["potency_curation"].rows if "potency_curation" in raw else [])
+        if r.get("decision") == "exclude"
+    )
+    _potency_outliers(raw["enzyme_potency"], ("drug_id", "target", "measure"), out, excluded)
+    _potency_outliers(raw["cellular_potency"], ("drug_id", "cytokine_id", "measure"), out, excluded)
 
     # half-life implied by CL/F and V/F against the reported half-lives of the drug
     reported: dict[tuple[str, str], list[float]] = defaultdict(list)

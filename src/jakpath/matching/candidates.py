@@ -89,6 +89,15 @@ def _label_regimens(kb: KnowledgeBase) -> dict[tuple, tuple]:
     }
 
 
+def is_label_regimen(kb: KnowledgeBase, drug_id: str, regimen: Regimen) -> bool:
+    """Whether ``regimen`` is a dose some label approves for ``drug_id``.
+
+    Any indication or use counts (induction included); topical products do not.
+    """
+    key = (drug_id, round(regimen.dose_mg, 9), round(regimen.interval_h, 9), regimen.formulation)
+    return key in _label_regimens(kb)
+
+
 def _where(r) -> str:
     disease = r.disease_id if isinstance(r.disease_id, str) and r.disease_id else r.indication
     return f"{disease} ({r.agency})"

@@ -99,6 +99,10 @@ def evidence_summary(
 ) -> dict[str, dict]:
     """Per drug: ``evidence_level``, ``evidence_records``, ``evidence_patients``, detail.
 
+    ``evidence_level`` is ``approved`` for a drug with a systemic approval for the disease (at
+    any dose); ``record_level`` is the strongest design among its records alone (the ranking
+    uses it for the drug's doses the label does not approve for this disease).
+
     Args:
         store: an open store or URL; default the user's store, seeded with the shipped records.
     """
@@ -130,6 +134,7 @@ def evidence_summary(
     out: dict[str, dict] = {
         d: {
             "evidence_level": "approved",
+            "record_level": "mechanism only",
             "evidence_records": 0,
             "evidence_patients": 0,
             "evidence_detail": f"approved for this disease: {who}",
@@ -138,11 +143,8 @@ def evidence_summary(
     }
     for r in by_drug.itertuples() if by_drug is not None else []:
         best = r.best_design if isinstance(r.best_design, str) and r.best_design else None
-        level = (
-            "approved"
-            if r.drug_id in approved
-            else (STUDY_LEVEL.get(best, "mechanism only") if best else "mechanism only")
-        )
+        record_level = STUDY_LEVEL.get(best, "mechanism only") if best else "mechanism only"
+        level = "approved" if r.drug_id in approved else record_level
         parts = []
         if r.drug_id in approved:
             parts.append(f"approved for this disease: {approved[r.drug_id]}")
@@ -158,6 +160,7 @@ def evidence_summary(
             )
         out[r.drug_id] = {
             "evidence_level": level,
+            "record_level": record_level,
             "evidence_records": int(r.records),
             "evidence_patients": int(r.patients),
             "evidence_detail": "; ".join(parts),

@@ -294,15 +294,28 @@ def _score(coverage, evidence, safety):
     )
 
 
-def _evidence_of(ev: dict, drug: str) -> dict:
+OTHER_DOSE_LEVEL = "randomised trial"
+"""Evidence level of a dose of a drug that is approved for the disease at another dose (a
+written rule, RULES.md section 5): an approval rests on randomised trials of the drug in the
+disease, not on this dose; a stronger level from the drug's own records still counts."""
+
+
+def _evidence_of(ev: dict, drug: str, approved_dose: bool = True) -> dict:
     e = ev.get(drug, {})
     level = e.get("evidence_level", "mechanism only")
+    detail = e.get("evidence_detail", "")
+    if level == "approved" and not approved_dose:
+        record = e.get("record_level", "mechanism only")
+        level = max((record, OTHER_DOSE_LEVEL), key=lambda lv: EVIDENCE_POINTS.get(lv, 0.0))
+        detail = detail.replace(
+            "approved for this disease:", "approved for this disease at another dose:"
+        )
     return {
         "evidence_level": level,
         "evidence": EVIDENCE_POINTS.get(level, 0.0),
         "evidence_records": int(e.get("evidence_records", 0)),
         "evidence_patients": int(e.get("evidence_patients", 0)),
-        "evidence_detail": e.get("evidence_detail", ""),
+        "evidence_detail": detail,
     }
 
 
@@ -330,7 +343,7 @@ def _components(
     pots = potency_map(kb)
     rows = []
     for i, c in enumerate(cands):
-        e = _evidence_of(ev, c.drug_id)
+        e = _evidence_of(ev, c.drug_id, c.approved_for_disease)
         lab, lab_flags = label_burden(kb, c.drug_id)
         safety = 0.5 * (burden[i] + lab)
         coverage = direct[i] + indirect[i]
