@@ -141,3 +141,12 @@ def test_approved_is_a_property_of_the_dose_not_the_drug():
     assert upa.loc["30 mg qd XR", "evidence_level"] == "randomised trial"
     assert not bool(upa.loc["30 mg qd XR", "approved_for_disease"])
     assert "at another dose" in upa.loc["30 mg qd XR", "evidence_detail"]
+
+
+def test_a_drug_without_curated_label_safety_is_flagged_not_called_safe():
+    raw = pd.read_csv(default_data_dir() / "label_safety.csv")
+    t = rank("dermatomyositis", stability=False)
+    for r in t.itertuples():
+        has_rows = (raw.drug_id == r.drug).any()
+        flagged = any("label safety not curated" in f for f in r.flags)
+        assert flagged == (not has_rows), r.drug

@@ -100,6 +100,10 @@ def pathway_burden(
     return per, (total / wsum if wsum else np.zeros(inh.shape[:-1]))
 
 
+LABEL_NOT_CURATED = "label safety not curated: its label burden 0 means unknown, not safe"
+"""Flag of a drug without any ``label_safety.csv`` row (no label section read yet)."""
+
+
 @functools.lru_cache(maxsize=64)
 def label_burden(kb: KnowledgeBase, drug_id: str) -> tuple[float, tuple[str, ...]]:
     """The drug's label burden (0..1) and its label flags (boxed warnings, dose-limiting ...).
@@ -112,6 +116,8 @@ def label_burden(kb: KnowledgeBase, drug_id: str) -> tuple[float, tuple[str, ...
     rows = sm.label[sm.label.drug_id == drug_id]
     points = 0.0
     flags: list[str] = []
+    if not len(rows):
+        flags.append(LABEL_NOT_CURATED)
     for cls in sm.drug_level_classes:
         g = rows[rows.safety_class == cls]
         if len(g):
