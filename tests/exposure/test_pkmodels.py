@@ -110,13 +110,19 @@ def test_pk_check_rows_are_independent_and_misses_explained():
         assert r["within_25pct"] or "known miss" in r["note"], r
 
 
-def test_investigational_brepocitinib_only_ranked_on_request():
+def test_brepocitinib_label_dose_ranked_other_doses_only_on_request():
+    """LISRAYA 30 mg QD (approvals.csv) is a default candidate; 60 mg only with --include."""
     runner = CliRunner()
     res = runner.invoke(app, ["rank", "dermatomyositis", "-f", "json"])
     assert res.exit_code == 0, res.output
-    assert "brepocitinib" not in {r["drug"] for r in json.loads(res.output)["rows"]}
+    rows = [r for r in json.loads(res.output)["rows"] if r["drug"] == "brepocitinib"]
+    assert [r["regimen"] for r in rows] == ["30 mg qd"]
+    assert "unbound fraction assumed" in rows[0]["flags"]
     res = runner.invoke(
-        app, ["rank", "dermatomyositis", "--include", "brepocitinib 30 mg qd", "-f", "json"]
+        app, ["rank", "dermatomyositis", "--include", "brepocitinib 60 mg qd", "-f", "json"]
     )
     assert res.exit_code == 0, res.output
-    assert "brepocitinib" in {r["drug"] for r in json.loads(res.output)["rows"]}
+    extra = [r for r in json.loads(res.output)["rows"] if r["drug"] == "brepocitinib"]
+    assert {r["regimen"] for r in extra} == {"30 mg qd", "60 mg qd"}
+    off = [r for r in extra if r["regimen"] == "60 mg qd"][0]
+    assert any("off-label dose" in f for f in off["flags"])
