@@ -150,3 +150,13 @@ def test_a_drug_without_curated_label_safety_is_flagged_not_called_safe():
         has_rows = (raw.drug_id == r.drug).any()
         flagged = any("label safety not curated" in f for f in r.flags)
         assert flagged == (not has_rows), r.drug
+
+
+def test_an_undosed_approval_does_not_approve_every_dose_when_another_row_gives_the_dose():
+    raw = pd.read_csv(default_data_dir() / "approvals.csv")
+    psa = raw[(raw.disease_id == "psoriatic_arthritis") & (raw.drug_id == "upadacitinib")]
+    assert psa.dose_mg.isna().any() and set(psa.dose_mg.dropna()) == {15}
+    t = rank("psoriatic_arthritis", stability=False)
+    upa = t[t.drug == "upadacitinib"].set_index("regimen")
+    assert bool(upa.loc["15 mg qd XR", "approved_for_disease"])
+    assert not bool(upa.loc["30 mg qd XR", "approved_for_disease"])

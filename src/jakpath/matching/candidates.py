@@ -139,12 +139,12 @@ def candidates(
             approved_for=list(where),
             approved_for_disease=disease_id in diseases,
         )
-    # a drug approved for the disease with no dose stored: its chronic doses count as approved
-    undosed = kb.approvals[
-        (kb.approvals.disease_id == disease_id)
-        & kb.approvals.dose_mg.isna()
-        & (kb.approvals.route != "topical")
-    ]
+    # a drug approved for the disease with no dose stored anywhere (no agency's row for this
+    # disease gives one): its chronic doses count as approved; where another agency's row
+    # gives the dose, that dose is the approved one
+    here = kb.approvals[(kb.approvals.disease_id == disease_id) & (kb.approvals.route != "topical")]
+    dosed = set(here[here.dose_mg.notna()].drug_id)
+    undosed = here[here.dose_mg.isna() & ~here.drug_id.isin(dosed)]
     notes = []
     out: list[Candidate] = []
     for c in by_key.values():
