@@ -52,6 +52,18 @@ def test_cli_validate_clinical_json():
     res = CliRunner().invoke(app, ["validate", "clinical", "--format", "json"])
     assert res.exit_code == 0, res.output
     doc = json.loads(res.output)
-    keys = {"disease", "n", "spearman_coverage", "spearman_score"}
+    keys = {"disease", "n", "spearman_coverage", "spearman_score", "p_coverage", "p_score"}
     assert doc["rows"] and all(keys <= set(r) for r in doc["rows"])
     assert doc["regimens"]
+
+
+def test_exact_permutation_p_values_for_small_n():
+    from jakpath.matching.validation import _spearman
+
+    # n = 3, perfect order: 2 of the 3! orderings reach |rho| = 1 -> p = 1/3
+    rho, p = _spearman(pd.Series([1.0, 2.0, 3.0]), pd.Series([10.0, 20.0, 30.0]))
+    assert rho == pytest.approx(1.0) and p == pytest.approx(2 / 6)
+    # n = 5, one adjacent swap: rho = 1 - 6*2/(5*24) = 0.9; |rho| >= 0.9 for the 2 perfect
+    # orderings and the 8 single adjacent swaps of either direction -> p = 10/120
+    rho, p = _spearman(pd.Series([1.0, 2, 3, 4, 5]), pd.Series([2.0, 1, 3, 4, 5]))
+    assert rho == pytest.approx(0.9) and p == pytest.approx(10 / 120)

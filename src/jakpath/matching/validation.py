@@ -15,11 +15,12 @@ rules (data/RULES.md) before this comparison, which is reported as it comes out.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
 import pandas as pd
-from scipy.stats import spearmanr
+from scipy.stats import rankdata, spearmanr
 
 from jakpath.exposure.regimen import Regimen
 from jakpath.kb import KnowledgeBase, load_kb
@@ -64,6 +65,34 @@ def _outcomes(kb: KnowledgeBase, disease_id: str) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+NO_RHO = (math.nan, math.nan)
+
+
+EXACT_MAX_N = 8
+"""Up to this many regimens the p-value is exact: every permutation (8! = 40320) is ranked."""
+
+
+def _spearman(x: pd.Series, y: pd.Series) -> tuple[float, float]:
+    """Spearman's rho and its two-sided p-value.
+
+    Exact permutation p for n <= ``EXACT_MAX_N`` (the share of orderings of ``y`` whose |rho|
+    is at least the observed one; with 3 regimens even rho = 1 has p = 1/3); SciPy's
+    t-approximation above that.
+    """
+    res = spearmanr(x, y)
+    rho = float(res[0])
+    n = len(x)
+    if n > EXACT_MAX_N or math.isnan(rho):
+        return rho, float(res[1])
+    rx, ry = rankdata(x), rankdata(y)
+    hits = total = 0
+    for perm in itertools.permutations(ry):
+        total += 1
+        if abs(np.corrcoef(rx, perm)[0, 1]) >= abs(rho) - 1e-12:
+            hits += 1
+    return rho, hits / total
 
 
 def _approved(kb: KnowledgeBase, out: pd.DataFrame) -> pd.Series:
@@ -112,18 +141,18 @@ def clinical_validation(
         detail.append(out)
         n = int(out.coverage.notna().sum()) if len(out) else 0
         ok = n >= MIN_REGIMENS
+        rho_cov, p_cov = _spearman(out.coverage, out.placebo_adjusted_pct) if ok else NO_RHO
+        rho_score, p_score = _spearman(out.score, out.placebo_adjusted_pct) if ok else NO_RHO
         summary.append(
             {
                 "disease": disease_id,
                 "endpoint": f"{endpoint} (weeks {w0}-{w1})",
                 "n": n,
                 "drugs": int(out.drug_id.nunique()) if len(out) else 0,
-                "spearman_coverage": float(spearmanr(out.coverage, out.placebo_adjusted_pct)[0])
-                if ok
-                else math.nan,
-                "spearman_score": float(spearmanr(out.score, out.placebo_adjusted_pct)[0])
-                if ok
-                else math.nan,
+                "spearman_coverage": rho_cov,
+                "p_coverage": p_cov,
+                "spearman_score": rho_score,
+                "p_score": p_score,
                 "note": "; ".join(
                     x
                     for x in (
