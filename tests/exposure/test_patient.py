@@ -2,6 +2,7 @@
 
 import math
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -9,6 +10,7 @@ import jakpath
 from jakpath.cli.main import app
 from jakpath.exposure.check import pk_check
 from jakpath.exposure.patient import Patient, PatientError, auc_ratio, covariate_effects
+from jakpath.kb.load import default_data_dir
 
 
 @pytest.fixture(scope="module")
@@ -230,3 +232,13 @@ def test_a_perpetrator_specific_poppk_term_is_not_an_independent_check(kb):
     # a class mechanism (fm x class threshold) stays an independent check
     keto = rows[(rows.drug == "tofacitinib") & rows.condition.str.contains("ketoconazole")]
     assert len(keto) and keto.independent.all()
+
+
+def test_a_figure_for_another_analyte_is_shown_but_not_an_independent_check(kb):
+    raw = pd.read_csv(default_data_dir() / "pk_auc_ratios.csv")
+    assert (raw.analyte == "active_moiety").any()
+    rows = pk_check(kb)
+    rows = rows[rows.metric == "auc_ratio"]
+    other = rows[rows.note.str.contains("figure is the active moiety")]
+    assert len(other) == (raw.analyte == "active_moiety").sum()
+    assert not other.independent.any()
