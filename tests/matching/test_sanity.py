@@ -160,3 +160,14 @@ def test_an_undosed_approval_does_not_approve_every_dose_when_another_row_gives_
     upa = t[t.drug == "upadacitinib"].set_index("regimen")
     assert bool(upa.loc["15 mg qd XR", "approved_for_disease"])
     assert not bool(upa.loc["30 mg qd XR", "approved_for_disease"])
+
+
+def test_an_approval_derived_from_secondary_records_is_flagged():
+    raw = pd.read_csv(default_data_dir() / "approvals.csv")
+    derived = raw[raw.note.fillna("").str.startswith("DERIVED")]
+    assert len(derived)
+    for r in derived.itertuples():
+        t = rank(r.disease_id, stability=False)
+        rows = t[(t.drug == r.drug_id) & t.approved_for_disease.astype(bool)]
+        assert len(rows), (r.drug_id, r.disease_id)
+        assert all(any("derived from secondary records" in f for f in fl) for fl in rows["flags"])

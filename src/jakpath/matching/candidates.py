@@ -89,6 +89,14 @@ def _label_regimens(kb: KnowledgeBase) -> dict[tuple, tuple]:
     }
 
 
+DERIVED_APPROVAL_PREFIX = "DERIVED"
+"""An approvals.csv note that starts with this marks an approval inferred from secondary records
+(the label itself not read); SCHEMA.md."""
+DERIVED_APPROVAL_FLAG = (
+    "approval for this disease derived from secondary records (label not read): verify"
+)
+
+
 def is_label_regimen(kb: KnowledgeBase, drug_id: str, regimen: Regimen) -> bool:
     """Whether ``regimen`` is a dose some label approves for ``drug_id``.
 
@@ -145,11 +153,14 @@ def candidates(
     here = kb.approvals[(kb.approvals.disease_id == disease_id) & (kb.approvals.route != "topical")]
     dosed = set(here[here.dose_mg.notna()].drug_id)
     undosed = here[here.dose_mg.isna() & ~here.drug_id.isin(dosed)]
+    derived = set(here[here.note.fillna("").str.startswith(DERIVED_APPROVAL_PREFIX)].drug_id)
     notes = []
     out: list[Candidate] = []
     for c in by_key.values():
         if c.drug_id in set(undosed.drug_id) and "chronic" in c.uses:
             c.approved_for_disease = True
+        if c.approved_for_disease and c.drug_id in derived:
+            c.flags.append(DERIVED_APPROVAL_FLAG)
         chosen = c.uses & uses
         if not chosen:
             continue
