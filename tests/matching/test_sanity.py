@@ -171,3 +171,34 @@ def test_an_approval_derived_from_secondary_records_is_flagged():
         rows = t[(t.drug == r.drug_id) & t.approved_for_disease.astype(bool)]
         assert len(rows), (r.drug_id, r.disease_id)
         assert all(any("derived from secondary records" in f for f in fl) for fl in rows["flags"])
+
+
+def test_a_placebo_controlled_trial_in_trial_outcomes_is_randomised_evidence(kb):
+    # EQUATOR (filgotinib, psoriatic arthritis) is stored as placebo-controlled arms in
+    # trial_outcomes.csv and as no registry record: the ranking must not read "mechanism only".
+    from jakpath.matching.evidence_level import evidence_summary
+
+    t = kb.trial_outcomes
+    equator = t[(t.drug_id == "filgotinib") & (t.disease_id == "psoriatic_arthritis")]
+    assert (
+        len(equator)
+        and not (
+            (kb.cases.drug_id == "filgotinib") & (kb.cases.disease_id == "psoriatic_arthritis")
+        ).any()
+    )
+    s = evidence_summary(kb, "psoriatic_arthritis", store=None)["filgotinib"]
+    assert s["evidence_level"] == "randomised trial"
+    assert s["evidence_records"] == equator.trial.nunique()
+    assert s["evidence_patients"] == int(equator.groupby(["trial", "dose_mg"]).n_active.max().sum())
+
+
+def test_trials_already_in_the_registry_are_not_counted_twice(kb):
+    # tofacitinib in psoriasis has randomised-trial records in cases.csv (and trial arms in
+    # trial_outcomes.csv): its counts are the registry's alone.
+    from jakpath.matching.evidence_level import evidence_summary
+
+    c = kb.cases
+    tofa = c[(c.drug_id == "tofacitinib") & (c.disease_id == "psoriasis")]
+    assert "randomised_trial" in set(tofa.study_type)
+    s = evidence_summary(kb, "psoriasis", store=None)["tofacitinib"]
+    assert s["evidence_records"] == len(tofa)

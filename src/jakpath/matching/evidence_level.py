@@ -165,4 +165,49 @@ def evidence_summary(
             "evidence_patients": int(r.patients),
             "evidence_detail": "; ".join(parts),
         }
+    _add_trial_outcomes(kb, disease_id, out)
     return out
+
+
+RANDOMISED = STUDY_LEVEL["randomised_trial"]
+
+
+def _add_trial_outcomes(kb: KnowledgeBase, disease_id: str, out: dict[str, dict]) -> None:
+    """Placebo-controlled trial arms of ``trial_outcomes.csv`` as randomised-trial evidence.
+
+    A drug whose registry records hold no randomised trial for the disease, but which has
+    placebo-controlled arms in the knowledge base's trial outcomes (the clinical-validation
+    table), reads ``randomised trial``; its trials count as records and their active arms'
+    sizes as patients (each arm once, whatever the number of endpoints stored for it). Drugs
+    with a randomised-trial record keep their registry counts only, so no trial is counted
+    twice (the two tables overlap for psoriasis).
+    """
+    t = kb.trial_outcomes
+    t = t[t.disease_id == disease_id]
+    for drug, g in t.groupby("drug_id"):
+        entry = out.get(drug)
+        if entry is not None and entry["record_level"] == RANDOMISED:
+            continue
+        arms = g.groupby(["trial", "dose_mg", "interval_h"]).n_active.max()
+        trials = sorted(set(g.trial))
+        n_trials, n_patients = len(trials), int(arms.fillna(0).sum())
+        detail = (
+            f"{n_trials} placebo-controlled trial(s) in trial_outcomes.csv, {n_patients} "
+            f"patient(s) in active arms ({'; '.join(trials)}; "
+            f"{';'.join(sorted(set(g.outcome_id)))})"
+        )
+        if entry is None:
+            out[drug] = {
+                "evidence_level": RANDOMISED,
+                "record_level": RANDOMISED,
+                "evidence_records": n_trials,
+                "evidence_patients": n_patients,
+                "evidence_detail": detail,
+            }
+            continue
+        if entry["evidence_level"] != "approved":
+            entry["evidence_level"] = RANDOMISED
+        entry["record_level"] = RANDOMISED
+        entry["evidence_records"] += n_trials
+        entry["evidence_patients"] += n_patients
+        entry["evidence_detail"] = "; ".join(x for x in (entry["evidence_detail"], detail) if x)
