@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeAlias, TypeVar
 
@@ -171,6 +172,17 @@ def evidence_summary(
 
 RANDOMISED = STUDY_LEVEL["randomised_trial"]
 
+_PARENTHETICAL = re.compile(r"\s*\([^)]*\)")
+
+
+def _trial_key(name: str) -> str:
+    """A trial's name without parenthetical qualifiers.
+
+    "SELECT-NEXT" and "SELECT-NEXT (inferred from population)", rows of one trial in
+    trial_outcomes.csv, count as one trial.
+    """
+    return _PARENTHETICAL.sub("", str(name)).strip()
+
 
 def _add_trial_outcomes(kb: KnowledgeBase, disease_id: str, out: dict[str, dict]) -> None:
     """Placebo-controlled trial arms of ``trial_outcomes.csv`` as randomised-trial evidence.
@@ -188,8 +200,9 @@ def _add_trial_outcomes(kb: KnowledgeBase, disease_id: str, out: dict[str, dict]
         entry = out.get(drug)
         if entry is not None and entry["record_level"] == RANDOMISED:
             continue
-        arms = g.groupby(["trial", "dose_mg", "interval_h"]).n_active.max()
-        trials = sorted(set(g.trial))
+        g = g.assign(trial_key=g.trial.map(_trial_key))
+        arms = g.groupby(["trial_key", "dose_mg", "interval_h"]).n_active.max()
+        trials = sorted(set(g.trial_key))
         n_trials, n_patients = len(trials), int(arms.fillna(0).sum())
         detail = (
             f"{n_trials} placebo-controlled trial(s) in trial_outcomes.csv, {n_patients} "
